@@ -1,0 +1,91 @@
+import Accounts
+import EventLog
+import Foundation
+import HTTPAPI
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import Persistence
+import Prometheus
+import ServiceLifecycle
+
+/// The version `stamina version` prints and `/health/live` reports.
+public let staminaVersion = "0.1.0"
+
+/// Everything a running server is made of, for the composition root and for tests.
+public struct StaminaComponents: Sendable {
+    public let database: any Database
+    public let accounts: AccountService
+    public let tokens: TokenService
+}
+
+/// Builds the whole server from its configuration: database, contexts, router and services.
+///
+/// The same function serves `stamina serve` and the tests. Migrations run before the server
+/// accepts connections.
+public func buildApplication(
+    _ configuration: AppConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+) async throws -> (application: some ApplicationProtocol, components: StaminaComponents) {
+    let database = try await configuration.database.open(logger: logger)
+    let secret = try configuration.jwtSecret ?? SigningKeyFile.loadOrCreate(in: configuration.dataDirectory)
+    let tokens = await TokenService(
+        signingKey: secret, accessTokenLifetime: configuration.accounts.accessTokenLifetime,
+        refreshTokenLifetime: configuration.accounts.refreshTokenLifetime)
+    let hashingPool = NIOThreadPool(numberOfThreads: System.coreCount)
+    hashingPool.start()
+    let accounts = AccountService(
+        database: database, store: SQLAccountStore(), outbox: Outbox(), tokens: tokens,
+        hasher: PasswordHasher(cost: configuration.accounts.bcryptCost, pool: hashingPool),
+        configuration: configuration.accounts)
+    let oidc = configuration.accounts.oidc.map(OIDCVerifier.init(configuration:))
+    let verifier = BearerTokenVerifier(tokens: tokens, oidc: oidc, accounts: accounts)
+
+    let router = Router(context: APIRequestContext.self)
+    router.add(middleware: ProblemMiddleware(maxBodySize: configuration.maxBodySize))
+    router.add(middleware: MetricsMiddleware())
+    OperationsRoutes(database: database, metrics: metrics).add(to: router)
+    let api = router.group("api/v1")
+    api.get("openapi.json") { _, _ in try OpenAPIDocument.response() }
+    let accountRoutes = AccountsRoutes(service: accounts, maxBodySize: configuration.maxBodySize)
+    accountRoutes.addPublicRoutes(to: api)
+    accountRoutes.addAuthenticatedRoutes(to: api.group().add(middleware: BearerAuthenticationMiddleware(verifier: verifier)))
+
+    var application = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "Stamina"),
+        logger: logger)
+    application.addServices(database, ThreadPoolService(pool: hashingPool))
+    application.beforeServerStarts {
+        try await Migrations.prepare(database, logger: logger)
+        try await oidc?.loadKeys()
+    }
+    return (application, StaminaComponents(database: database, accounts: accounts, tokens: tokens))
+}
+
+/// Shuts a thread pool down once the service group shuts down.
+struct ThreadPoolService: Service {
+    let pool: NIOThreadPool
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await pool.shutdownGracefully()
+    }
+}
+
+/// The access-token signing key of an installation that configures none: 32 random bytes kept
+/// in the data directory (mode 0600), so tokens survive restarts.
+enum SigningKeyFile {
+    static func loadOrCreate(in directory: String) throws -> [UInt8] {
+        let path = directory + "/jwt-signing.key"
+        if let data = FileManager.default.contents(atPath: path), data.count >= 32 {
+            return Array(data)
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var generator = SystemRandomNumberGenerator()
+        let key = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        guard FileManager.default.createFile(atPath: path, contents: Data(key), attributes: [.posixPermissions: 0o600])
+        else { throw AppConfiguration.Error(description: "cannot write the signing key to \(path)") }
+        return key
+    }
+}

@@ -1,0 +1,45 @@
+import ServiceLifecycle
+
+/// The SQL dialect a database speaks; statements that differ are chosen by it.
+public enum SQLDialect: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// A connection lent for the duration of a closure: run statements on it.
+///
+/// Statements use PostgreSQL-style positional parameters (`$1`, `$2`, …) on every engine.
+public protocol DatabaseSession: Sendable {
+    var dialect: SQLDialect { get }
+
+    /// Runs one statement and returns all rows it produced.
+    @discardableResult
+    func query(_ sql: String, _ binds: [SQLValue]) async throws(DatabaseError) -> [SQLRow]
+}
+
+extension DatabaseSession {
+    /// Runs one statement with no binds.
+    @discardableResult
+    public func query(_ sql: String) async throws(DatabaseError) -> [SQLRow] {
+        try await query(sql, [])
+    }
+
+    /// Runs a statement and returns its first row, if any.
+    public func first(_ sql: String, _ binds: [SQLValue] = []) async throws(DatabaseError) -> SQLRow? {
+        try await query(sql, binds).first
+    }
+}
+
+/// A database: SQLite (embedded) or PostgreSQL (distributed).
+///
+/// It is also a `Service`: run it in the service group so that pools start and close with the
+/// process.
+public protocol Database: Service {
+    var dialect: SQLDialect { get }
+
+    /// Runs `body` on a connection outside any explicit transaction (reads).
+    func read<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func transaction<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+
+/// The distributed database: PostgreSQL 15+ through a PostgresNIO connection pool.
+public final class PostgresDatabase: Database {
+    public let dialect = SQLDialect.postgres
+    private let client: PostgresClient
+    private let logger: Logger
+
+    /// Creates a pool for a `postgres://user:password@host:port/database?sslmode=…` URL.
+    ///
+    /// No connection is made until the database runs (`run()`) and is first used.
+    public init(url: String, maxConnections: Int = 20, logger: Logger) throws(DatabaseError) {
+        guard let components = URLComponents(string: url), let host = components.host,
+            ["postgres", "postgresql"].contains(components.scheme ?? "")
+        else {
+            throw DatabaseError(code: .configuration, message: "not a postgres:// URL: \(Self.redacted(url))")
+        }
+        let sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS
+        switch sslMode {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        default: throw DatabaseError(code: .configuration, message: "unknown sslmode \(sslMode)")
+        }
+        let database = String(components.path.drop { $0 == "/" })
+        var configuration = PostgresClient.Configuration(
+            host: host,
+            port: components.port ?? 5432,
+            username: components.user?.removingPercentEncoding ?? "postgres",
+            password: components.password?.removingPercentEncoding,
+            database: database.isEmpty ? nil : database,
+            tls: tls
+        )
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.minimumConnections = 0
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// The URL with its password replaced, for logs and error messages.
+    public static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? url
+    }
+
+    public func run() async throws {
+        await client.run()
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { connection in
+                try await body(PostgresSession(connection: connection, logger: self.logger))
+            }
+        } catch let error as PSQLError {
+            throw PostgresSession.wrap(error)
+        }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(PostgresSession(connection: connection, logger: self.logger))
+            }
+        } catch let error as PostgresTransactionError {
+            // Surface the closure's own error (a domain error) rather than the wrapper.
+            if let closureError = error.closureError { throw closureError }
+            throw DatabaseError(code: .query, message: "transaction failed", cause: error)
+        } catch let error as PSQLError {
+            throw PostgresSession.wrap(error)
+        }
+    }
+}
+
+struct PostgresSession: DatabaseSession {
+    let connection: PostgresConnection
+    let logger: Logger
+    var dialect: SQLDialect { .postgres }
+
+    @discardableResult
+    func query(_ sql: String, _ binds: [SQLValue]) async throws(DatabaseError) -> [SQLRow] {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for value in binds {
+            Self.append(value, to: &bindings)
+        }
+        do {
+            let sequence = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            var rows: [SQLRow] = []
+            for try await row in sequence {
+                var names: [String] = []
+                var values: [SQLValue] = []
+                for cell in row {
+                    names.append(cell.columnName)
+                    values.append(Self.decode(cell))
+                }
+                rows.append(SQLRow(names: names, values: values))
+            }
+            return rows
+        } catch let error as PSQLError {
+            throw Self.wrap(error)
+        } catch {
+            throw DatabaseError(code: .query, message: "PostgreSQL statement failed", cause: error)
+        }
+    }
+
+    static func wrap(_ error: PSQLError) -> DatabaseError {
+        if let state = error.serverInfo?[.sqlState] {
+            let message = error.serverInfo?[.message] ?? "PostgreSQL error"
+            let code: DatabaseError.Code = state == "23505" ? .uniqueViolation : .query
+            return DatabaseError(code: code, message: "\(message) (SQLSTATE \(state))", cause: error)
+        }
+        return DatabaseError(code: .unavailable, message: "PostgreSQL is unreachable", cause: error)
+    }
+
+    static func append(_ value: SQLValue, to bindings: inout PostgresBindings) {
+        switch value {
+        case .null: bindings.appendNull()
+        case .integer(let value): bindings.append(value)
+        case .real(let value): bindings.append(value)
+        case .text(let value): bindings.append(value)
+        case .bool(let value): bindings.append(value)
+        case .uuid(let value): bindings.append(value)
+        case .date(let value): bindings.append(value)
+        case .blob(let value): bindings.append(ByteBuffer(bytes: value))
+        case .json(let value): bindings.append(JSONBText(text: value))
+        }
+    }
+
+    static func decode(_ cell: PostgresCell) -> SQLValue {
+        guard var bytes = cell.bytes else { return .null }
+        do {
+            switch cell.dataType {
+            case .bool: return .bool(try cell.decode(Bool.self))
+            case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
+            case .float4, .float8: return .real(try cell.decode(Double.self))
+            case .numeric: return .real(Double(try cell.decode(String.self)) ?? .nan)
+            case .uuid: return .uuid(try cell.decode(UUID.self))
+            case .timestamptz, .timestamp: return .date(try cell.decode(Date.self))
+            case .bytea: return .blob(Array(bytes.readableBytesView))
+            case .jsonb where cell.format == .binary:
+                bytes.moveReaderIndex(forwardBy: 1)
+                return .json(bytes.readString(length: bytes.readableBytes) ?? "")
+            case .json, .jsonb: return .json(bytes.readString(length: bytes.readableBytes) ?? "")
+            default: return .text(try cell.decode(String.self))
+            }
+        } catch {
+            return .text(bytes.readString(length: bytes.readableBytes) ?? "")
+        }
+    }
+}
+
+/// A JSON document bound as `jsonb` (binary format: version byte 1, then the text).
+private struct JSONBText: PostgresNonThrowingEncodable {
+    let text: String
+    static var psqlType: PostgresDataType { .jsonb }
+    static var psqlFormat: PostgresFormat { .binary }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+        buffer.writeInteger(UInt8(1))
+        buffer.writeString(text)
+    }
+}
