@@ -38,8 +38,10 @@ public protocol Database: Service {
     var dialect: SQLDialect { get }
 
     /// Runs `body` on a connection outside any explicit transaction (reads).
+    @discardableResult
     func read<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    @discardableResult
     func transaction<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T
 }

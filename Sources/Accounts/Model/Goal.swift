@@ -18,6 +18,23 @@ public struct Goal: Sendable, Equatable, Codable {
     public var createdAt: Date
     public var updatedAt: Date
 
+    public init(
+        id: UUID, userID: UUID, type: GoalType, period: GoalPeriod, sport: Sport?, target: Double, startDate: String?,
+        endDate: String?, name: String?, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.userID = userID
+        self.type = type
+        self.period = period
+        self.sport = sport
+        self.target = target
+        self.startDate = startDate
+        self.endDate = endDate
+        self.name = name
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, userID = "userId", type, period, sport, target, startDate, endDate, name, createdAt, updatedAt
     }

@@ -1,0 +1,98 @@
+@testable import App
+import EventLog
+import Foundation
+@testable import Persistence
+import Testing
+
+@Suite("Persistence and outbox")
+struct PersistenceTests {
+    struct Pinged: DomainEvent, Equatable {
+        static let eventType = "Pinged"
+        static let aggregateType = "test"
+        var id: UUID
+        var aggregateID: UUID { id }
+    }
+
+    @Test("migrations run twice apply nothing the second time", arguments: Backend.allCases)
+    func migrationsAreIdempotent(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { database in
+            let again = try await Migrator(Migrations.all).migrate(database, logger: TestDatabase.logger)
+            #expect(again.isEmpty)
+            let recorded = try await database.read { try await $0.query("SELECT module, version FROM schema_migrations") }
+            #expect(recorded.count == Migrations.all.count)
+        }
+    }
+
+    @Test("two processes migrating one empty PostgreSQL database at once apply each migration once")
+    func concurrentMigrationsOnPostgres() async throws {
+        let name = "stamina_test_empty_\(UUID().uuidString.lowercased().prefix(8))"
+        try await TestDatabase.admin("CREATE DATABASE \(name)")
+        defer { Task { try? await TestDatabase.admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") } }
+        let url = try TestDatabase.url(database: name)
+        let applied = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    let database = try PostgresDatabase(url: url, logger: TestDatabase.logger)
+                    return try await withRunning(database) {
+                        try await Migrator(Migrations.all).migrate(database, logger: TestDatabase.logger)
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(applied.count == Migrations.all.count)
+    }
+
+    @Test("the PostGIS check passes on a server that has PostGIS and the extension is installed")
+    func postgisIsInstalled() async throws {
+        try await TestDatabase.with(.postgres) { database in
+            try await Migrations.requirePostGIS(database)
+            let version = try await database.read { try await $0.first("SELECT postgis_version() AS v") }
+            #expect(version?.optionalString("v")?.isEmpty == false)
+        }
+    }
+
+    @Test("outbox positions are gap-free and a rolled-back transaction leaves no event", arguments: Backend.allCases)
+    func outboxAppend(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { database in
+            let outbox = Outbox()
+            let first = Pinged(id: UUID())
+            try await database.transaction { try await outbox.append([first, Pinged(id: UUID())], in: $0) }
+            await #expect(throws: TestSetupError.self) {
+                try await database.transaction { session in
+                    try await outbox.append([Pinged(id: UUID())], in: session)
+                    throw TestSetupError("roll back")
+                }
+            }
+            try await database.transaction { try await outbox.append([Pinged(id: UUID())], in: $0) }
+            let events = try await database.read { try await outbox.read(after: 0, limit: 10, in: $0) }
+            #expect(events.map(\.position) == [1, 2, 3])
+            #expect(events.first?.eventType == "Pinged")
+            #expect(events.first?.aggregateID == first.id)
+            let decoded = try JSONDecoder().decode(Pinged.self, from: Data(events[0].payload.utf8))
+            #expect(decoded == first)
+        }
+    }
+
+    @Test("concurrent appends on PostgreSQL still get consecutive positions")
+    func concurrentOutboxAppends() async throws {
+        try await TestDatabase.with(.postgres) { database in
+            let outbox = Outbox()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        _ = try await database.transaction { try await outbox.append([Pinged(id: UUID())], in: $0) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let events = try await database.read { try await outbox.read(after: 0, limit: 100, in: $0) }
+            #expect(events.map(\.position) == Array(1...20))
+        }
+    }
+
+    @Test("SQLite gets numbered parameters, string literals untouched")
+    func sqliteParameterRewriting() {
+        #expect(SQLiteSession.numberedParameters("SELECT $1, '$2', $10") == "SELECT ?1, '$2', ?10")
+    }
+}
