@@ -76,10 +76,13 @@ public struct AppConfiguration: Sendable {
             accounts.oidc = oidc
         }
         configuration.accounts = accounts
-        configuration.maxBodySize = try reader.integer("STAMINA_MAX_BODY_SIZE", in: 1024...1 << 30) ?? configuration.maxBodySize
+        configuration.maxBodySize =
+            try reader.integer("STAMINA_MAX_BODY_SIZE", in: 1024...1 << 30) ?? configuration.maxBodySize
         if let level = reader.string("STAMINA_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level) else {
-                throw Error(description: "STAMINA_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
+                throw Error(
+                    description: "STAMINA_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical"
+                )
             }
             configuration.logLevel = parsed
         }
@@ -98,7 +101,8 @@ private struct EnvironmentReader {
     func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let raw = string(key) else { return nil }
         guard let value = Int(raw), range.contains(value) else {
-            throw AppConfiguration.Error(description: "\(key) must be an integer from \(range.lowerBound) to \(range.upperBound), not \(raw)")
+            throw AppConfiguration.Error(
+                description: "\(key) must be an integer from \(range.lowerBound) to \(range.upperBound), not \(raw)")
         }
         return value
     }

@@ -25,7 +25,8 @@ public struct StaminaComponents: Sendable {
 /// The same function serves `stamina serve` and the tests. Migrations run before the server
 /// accepts connections.
 public func buildApplication(
-    _ configuration: AppConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    _ configuration: AppConfiguration, logger: Logger,
+    metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
 ) async throws -> (application: some ApplicationProtocol, components: StaminaComponents) {
     let database = try await configuration.database.open(logger: logger)
     let secret = try configuration.jwtSecret ?? SigningKeyFile.loadOrCreate(in: configuration.dataDirectory)
@@ -49,11 +50,13 @@ public func buildApplication(
     api.get("openapi.json") { _, _ in try OpenAPIDocument.response() }
     let accountRoutes = AccountsRoutes(service: accounts, maxBodySize: configuration.maxBodySize)
     accountRoutes.addPublicRoutes(to: api)
-    accountRoutes.addAuthenticatedRoutes(to: api.group().add(middleware: BearerAuthenticationMiddleware(verifier: verifier)))
+    accountRoutes.addAuthenticatedRoutes(
+        to: api.group().add(middleware: BearerAuthenticationMiddleware(verifier: verifier)))
 
     var application = Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "Stamina"),
+        configuration: .init(
+            address: .hostname(configuration.hostname, port: configuration.port), serverName: "Stamina"),
         logger: logger)
     application.addServices(database, ThreadPoolService(pool: hashingPool))
     application.beforeServerStarts {

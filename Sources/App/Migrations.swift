@@ -1,6 +1,6 @@
 import Accounts
-import Logging
 import EventLog
+import Logging
 import Persistence
 
 /// Every module's migrations, in the order they must first be applied.
@@ -28,7 +28,8 @@ public enum Migrations {
             throw DatabaseError(
                 code: .configuration,
                 message:
-                    "PostGIS is not installed on this PostgreSQL server; install it (Debian: postgresql-15-postgis-3) and restart")
+                    "PostGIS is not installed on this PostgreSQL server; install it (Debian: postgresql-15-postgis-3) and restart"
+            )
         }
     }
 }

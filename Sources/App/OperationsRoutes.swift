@@ -38,7 +38,8 @@ struct OperationsRoutes: Sendable {
 }
 
 /// Runs `operation`, failing with `CancellationError` when it takes longer than `seconds`.
-func withTimeout<T: Sendable>(seconds: Double, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+func withTimeout<T: Sendable>(seconds: Double, _ operation: @escaping @Sendable () async throws -> T) async throws -> T
+{
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await operation() }
         group.addTask {

@@ -46,7 +46,8 @@ public struct Outbox: Sendable {
     /// single writer anyway. Call it last in a transaction to keep the lock short.
     @discardableResult
     public func append(
-        _ events: [any DomainEvent], in session: any DatabaseSession, causationID: UUID? = nil, correlationID: UUID? = nil
+        _ events: [any DomainEvent], in session: any DatabaseSession, causationID: UUID? = nil,
+        correlationID: UUID? = nil
     ) async throws -> [EventEnvelope] {
         guard !events.isEmpty else { return [] }
         if session.dialect == .postgres {
@@ -82,7 +83,8 @@ public struct Outbox: Sendable {
     }
 
     /// Reads events after `position`, in order (for operators, tests and, later, dispatchers).
-    public func read(after position: Int64, limit: Int, in session: any DatabaseSession) async throws -> [EventEnvelope] {
+    public func read(after position: Int64, limit: Int, in session: any DatabaseSession) async throws -> [EventEnvelope]
+    {
         try await session.query(
             "SELECT * FROM outbox WHERE position > $1 ORDER BY position LIMIT $2", [.integer(position), .int(limit)]
         ).map { row in

@@ -109,7 +109,8 @@ public enum JSONCoding {
 /// ISO 8601 timestamps in UTC, with optional fractional seconds.
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        date.formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
     public static func parse(_ text: String) -> Date? {

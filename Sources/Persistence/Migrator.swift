@@ -41,8 +41,10 @@ public struct Migrator: Sendable {
                 }
                 try await session.query(
                     "INSERT INTO schema_migrations (module, version, name, applied_at) VALUES ($1, $2, $3, $4)",
-                    [.text(migration.module), .int(migration.version), .text(migration.name),
-                     .text(Date().formatted(.iso8601))])
+                    [
+                        .text(migration.module), .int(migration.version), .text(migration.name),
+                        .text(Date().formatted(.iso8601)),
+                    ])
                 applied.append("\(migration.module)/\(migration.version) \(migration.name)")
             }
             return applied

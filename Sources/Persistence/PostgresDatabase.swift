@@ -162,7 +162,9 @@ private struct JSONBText: PostgresNonThrowingEncodable {
     static var psqlType: PostgresDataType { .jsonb }
     static var psqlFormat: PostgresFormat { .binary }
 
-    func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+    func encode<JSONEncoder: PostgresJSONEncoder>(
+        into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
+    ) {
         buffer.writeInteger(UInt8(1))
         buffer.writeString(text)
     }

@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-import ServiceLifecycle
 import SQLiteNIO
+import ServiceLifecycle
 import Synchronization
 
 /// The embedded database: one SQLite file in WAL mode.
@@ -25,7 +25,9 @@ public final class SQLiteDatabase: Database {
     }
 
     /// Opens (creating if needed) the database file at `path`.
-    public static func open(path: String, readers: Int = 4, logger: Logger) async throws(DatabaseError) -> SQLiteDatabase {
+    public static func open(path: String, readers: Int = 4, logger: Logger) async throws(DatabaseError)
+        -> SQLiteDatabase
+    {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -62,25 +62,35 @@ struct AccountStoreContractTests {
             let owner = user("rot@example.com")
             let family = UUID()
             let token = RefreshTokenRecord(
-                tokenHash: "h1", familyID: family, userID: owner.id, issuedAt: now, expiresAt: now.addingTimeInterval(60))
+                tokenHash: "h1", familyID: family, userID: owner.id, issuedAt: now,
+                expiresAt: now.addingTimeInterval(60))
             let sibling = RefreshTokenRecord(
-                tokenHash: "h2", familyID: family, userID: owner.id, issuedAt: now, expiresAt: now.addingTimeInterval(60))
+                tokenHash: "h2", familyID: family, userID: owner.id, issuedAt: now,
+                expiresAt: now.addingTimeInterval(60))
             try await database.transaction { session in
                 try await store.insert(owner, passwordHash: nil, in: session)
                 try await store.insert(token, in: session)
                 try await store.insert(sibling, in: session)
             }
             let later = now.addingTimeInterval(1)
-            let rotated = try await database.transaction { try await store.rotateRefreshToken(hash: "h1", now: later, in: $0) }
+            let rotated = try await database.transaction {
+                try await store.rotateRefreshToken(hash: "h1", now: later, in: $0)
+            }
             #expect(rotated?.familyID == family)
-            #expect(try await database.transaction { try await store.rotateRefreshToken(hash: "h1", now: later, in: $0) } == nil)
+            #expect(
+                try await database.transaction { try await store.rotateRefreshToken(hash: "h1", now: later, in: $0) }
+                    == nil)
             // An expired token does not rotate.
             let tooLate = now.addingTimeInterval(120)
-            #expect(try await database.transaction { try await store.rotateRefreshToken(hash: "h2", now: tooLate, in: $0) } == nil)
+            #expect(
+                try await database.transaction { try await store.rotateRefreshToken(hash: "h2", now: tooLate, in: $0) }
+                    == nil)
             try await database.transaction { try await store.revokeRefreshTokenFamily(family, now: later, in: $0) }
             let revoked = try await database.read { try await store.refreshToken(hash: "h2", in: $0) }
             #expect(revoked?.revokedAt != nil)
-            #expect(try await database.transaction { try await store.rotateRefreshToken(hash: "h2", now: later, in: $0) } == nil)
+            #expect(
+                try await database.transaction { try await store.rotateRefreshToken(hash: "h2", now: later, in: $0) }
+                    == nil)
         }
     }
 
@@ -90,10 +100,15 @@ struct AccountStoreContractTests {
             let owner = user("ext@example.com")
             try await database.transaction { session in
                 try await store.insert(owner, passwordHash: nil, in: session)
-                try await store.linkExternalIdentity(issuer: "https://idp", subject: "abc", userID: owner.id, now: now, in: session)
+                try await store.linkExternalIdentity(
+                    issuer: "https://idp", subject: "abc", userID: owner.id, now: now, in: session)
             }
-            #expect(try await database.read { try await store.userID(issuer: "https://idp", subject: "abc", in: $0) } == owner.id)
-            #expect(try await database.read { try await store.userID(issuer: "https://other", subject: "abc", in: $0) } == nil)
+            #expect(
+                try await database.read { try await store.userID(issuer: "https://idp", subject: "abc", in: $0) }
+                    == owner.id)
+            #expect(
+                try await database.read { try await store.userID(issuer: "https://other", subject: "abc", in: $0) }
+                    == nil)
         }
     }
 

@@ -8,7 +8,8 @@ struct AccountsHTTPTests {
     func profileLifecycle(backend: Backend) async throws {
         try await withTestApp(backend) { api in
             let (token, _, id) = try await api.register("Ann@Example.com", name: "Ann")
-            let login = try await api.send(.post, "/api/v1/auth/login", json: #"{"email":"ann@example.com","password":"correct horse"}"#)
+            let login = try await api.send(
+                .post, "/api/v1/auth/login", json: #"{"email":"ann@example.com","password":"correct horse"}"#)
             #expect(login.status == .ok)
             let me = try await api.send(.get, "/api/v1/users/me", token: token)
             #expect(me.status == .ok)
@@ -17,7 +18,9 @@ struct AccountsHTTPTests {
 
             let patched = try await api.send(
                 .patch, "/api/v1/users/\(id)", token: token,
-                json: #"{"weight":61.5,"height":1.7,"dob":"1991-03-04","gender":"female","timeZone":"Europe/Berlin","zones":{"maxHeartRate":188,"functionalThresholdPower":240}}"#)
+                json:
+                    #"{"weight":61.5,"height":1.7,"dob":"1991-03-04","gender":"female","timeZone":"Europe/Berlin","zones":{"maxHeartRate":188,"functionalThresholdPower":240}}"#
+            )
             #expect(patched.status == .ok)
             #expect(patched.json["weight"] as? Double == 61.5)
             #expect((patched.json["zones"] as? [String: Any])?["maxHeartRate"] as? Int == 188)
@@ -33,11 +36,13 @@ struct AccountsHTTPTests {
         try await withTestApp(backend) { api in
             let ann = try await api.register("ann@example.com")
             let bob = try await api.register("bob@example.com")
-            try await api.send(.patch, "/api/v1/users/\(ann.id)", token: ann.token, json: #"{"weight":60,"dob":"1990-01-01"}"#)
+            try await api.send(
+                .patch, "/api/v1/users/\(ann.id)", token: ann.token, json: #"{"weight":60,"dob":"1990-01-01"}"#)
             let seen = try await api.send(.get, "/api/v1/users/\(ann.id)", token: bob.token)
             #expect(seen.status == .ok)
             #expect(Set(seen.json.keys) == ["id", "name", "createdAt"])
-            let change = try await api.send(.patch, "/api/v1/users/\(ann.id)", token: bob.token, json: #"{"name":"Mallory"}"#)
+            let change = try await api.send(
+                .patch, "/api/v1/users/\(ann.id)", token: bob.token, json: #"{"name":"Mallory"}"#)
             #expect(change.status == .forbidden)
             #expect(change.headers[.contentType] == "application/problem+json")
         }
@@ -49,12 +54,17 @@ struct AccountsHTTPTests {
             let ann = try await api.register("ann@example.com")
             let cases: [(String, HTTPResponse.Status, String?)] = [
                 (#"{"email":"ann@example.com","password":"correct horse","name":"Ann"}"#, .conflict, "#/email"),
-                (#"{"email":"not-an-email","password":"correct horse","name":"Ann"}"#, .unprocessableContent, "#/email"),
+                (
+                    #"{"email":"not-an-email","password":"correct horse","name":"Ann"}"#, .unprocessableContent,
+                    "#/email"
+                ),
                 (#"{"email":"x@example.com","password":"short","name":"Ann"}"#, .unprocessableContent, "#/password"),
                 (#"{"email":"x@example.com","password":"correct horse"}"#, .unprocessableContent, "#/name"),
                 (#"{"email":"x@example.com","password":12345678,"name":"A"}"#, .unprocessableContent, "#/password"),
-                (#"{"email":"x@example.com","password":"correct horse","name":"\#(String(repeating: "n", count: 101))"}"#,
-                 .unprocessableContent, "#/name"),
+                (
+                    #"{"email":"x@example.com","password":"correct horse","name":"\#(String(repeating: "n", count: 101))"}"#,
+                    .unprocessableContent, "#/name"
+                ),
                 (#"{"email":"#, .badRequest, nil),
                 ("[1,2]", .unprocessableContent, nil),
             ]
@@ -70,7 +80,8 @@ struct AccountsHTTPTests {
             #expect(oversize.status == .contentTooLarge)
             let wrongType = try await api.send(.post, "/api/v1/auth/login", json: "email=a", contentType: "text/plain")
             #expect(wrongType.status == .unsupportedMediaType)
-            let unknownEnum = try await api.send(.patch, "/api/v1/users/\(ann.id)", token: ann.token, json: #"{"gender":"robot"}"#)
+            let unknownEnum = try await api.send(
+                .patch, "/api/v1/users/\(ann.id)", token: ann.token, json: #"{"gender":"robot"}"#)
             #expect(unknownEnum.status == .unprocessableContent)
             #expect(unknownEnum.pointers == ["#/gender"])
             let impossible = try await api.send(
@@ -91,17 +102,22 @@ struct AccountsHTTPTests {
 
     @Test("wrong passwords are refused and repeated attempts are rate limited with Retry-After")
     func loginRateLimit() async throws {
-        try await withTestApp(.sqlite, configure: { $0.accounts.loginLimitPerAccount = .init(attempts: 3, window: 600) }) { api in
+        try await withTestApp(
+            .sqlite, configure: { $0.accounts.loginLimitPerAccount = .init(attempts: 3, window: 600) }
+        ) { api in
             _ = try await api.register("ann@example.com")
             for _ in 0..<3 {
-                let wrong = try await api.send(.post, "/api/v1/auth/login", json: #"{"email":"ann@example.com","password":"wrong password"}"#)
+                let wrong = try await api.send(
+                    .post, "/api/v1/auth/login", json: #"{"email":"ann@example.com","password":"wrong password"}"#)
                 #expect(wrong.status == .unauthorized)
             }
-            let limited = try await api.send(.post, "/api/v1/auth/login", json: #"{"email":"ann@example.com","password":"correct horse"}"#)
+            let limited = try await api.send(
+                .post, "/api/v1/auth/login", json: #"{"email":"ann@example.com","password":"correct horse"}"#)
             #expect(limited.status == .tooManyRequests)
             let retryAfter = try #require(limited.headers[.retryAfter].flatMap(Int.init))
             #expect(retryAfter > 0 && retryAfter <= 600)
-            let unknown = try await api.send(.post, "/api/v1/auth/login", json: #"{"email":"nobody@example.com","password":"whatever1"}"#)
+            let unknown = try await api.send(
+                .post, "/api/v1/auth/login", json: #"{"email":"nobody@example.com","password":"whatever1"}"#)
             #expect(unknown.status == .unauthorized)
         }
     }
@@ -123,10 +139,15 @@ struct AccountsHTTPTests {
             #expect(afterReplay.status == .unauthorized)
 
             // Logout revokes a fresh session's refresh token.
-            let login = try await api.send(.post, "/api/v1/auth/login", json: #"{"email":"ann@example.com","password":"correct horse"}"#)
+            let login = try await api.send(
+                .post, "/api/v1/auth/login", json: #"{"email":"ann@example.com","password":"correct horse"}"#)
             let refresh = try #require(login["refreshToken"])
-            #expect(try await api.send(.post, "/api/v1/auth/logout", json: #"{"refreshToken":"\#(refresh)"}"#).status == .noContent)
-            #expect(try await api.send(.post, "/api/v1/auth/refresh", json: #"{"refreshToken":"\#(refresh)"}"#).status == .unauthorized)
+            #expect(
+                try await api.send(.post, "/api/v1/auth/logout", json: #"{"refreshToken":"\#(refresh)"}"#).status
+                    == .noContent)
+            #expect(
+                try await api.send(.post, "/api/v1/auth/refresh", json: #"{"refreshToken":"\#(refresh)"}"#).status
+                    == .unauthorized)
         }
     }
 
@@ -142,7 +163,8 @@ struct AccountsHTTPTests {
             let id = try #require(created["id"])
             #expect(created["userId"] == ann.id)
             let weight = try await api.send(
-                .post, "/api/v1/goals", token: ann.token, json: #"{"type":"body_weight","target":68,"endDate":"2027-06-01"}"#)
+                .post, "/api/v1/goals", token: ann.token,
+                json: #"{"type":"body_weight","target":68,"endDate":"2027-06-01"}"#)
             #expect(weight.status == .created)
             #expect(weight["period"] == "custom")
 
@@ -151,7 +173,8 @@ struct AccountsHTTPTests {
             let me = try await api.send(.get, "/api/v1/users/me", token: ann.token)
             #expect((me.json["goals"] as? [Any])?.count == 2)
 
-            let changed = try await api.send(.patch, "/api/v1/goals/\(id)", token: ann.token, json: #"{"target":200000,"sport":null}"#)
+            let changed = try await api.send(
+                .patch, "/api/v1/goals/\(id)", token: ann.token, json: #"{"target":200000,"sport":null}"#)
             #expect(changed.status == .ok)
             #expect(changed.json["target"] as? Double == 200_000)
             #expect(changed.json["sport"] == nil)
@@ -166,7 +189,10 @@ struct AccountsHTTPTests {
                 (#"{"type":"distance","period":"fortnight","target":1000}"#, "#/period"),
                 (#"{"type":"distance","period":"week","target":-5}"#, "#/target"),
                 (#"{"type":"duration","period":"custom","target":3600,"startDate":"2026-05-01"}"#, "#/endDate"),
-                (#"{"type":"elevation","period":"custom","target":900,"startDate":"2026-05-02","endDate":"2026-05-01"}"#, "#/endDate"),
+                (
+                    #"{"type":"elevation","period":"custom","target":900,"startDate":"2026-05-02","endDate":"2026-05-01"}"#,
+                    "#/endDate"
+                ),
                 (#"{"type":"body_weight","target":68,"sport":"running"}"#, "#/sport"),
                 (#"{"type":"activity_count","period":"week","target":3,"sport":"curling"}"#, "#/sport"),
             ]

@@ -1,8 +1,9 @@
-@testable import App
 import EventLog
 import Foundation
-@testable import Persistence
 import Testing
+
+@testable import App
+@testable import Persistence
 
 @Suite("Persistence and outbox")
 struct PersistenceTests {
@@ -18,7 +19,9 @@ struct PersistenceTests {
         try await TestDatabase.with(backend) { database in
             let again = try await Migrator(Migrations.all).migrate(database, logger: TestDatabase.logger)
             #expect(again.isEmpty)
-            let recorded = try await database.read { try await $0.query("SELECT module, version FROM schema_migrations") }
+            let recorded = try await database.read {
+                try await $0.query("SELECT module, version FROM schema_migrations")
+            }
             #expect(recorded.count == Migrations.all.count)
         }
     }

@@ -12,7 +12,9 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
 
     public func verify(using algorithm: some JWTAlgorithm) async throws {
         try exp.verifyNotExpired()
-        guard iss.value == AccessTokenClaims.issuer else { throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "wrong issuer") }
+        guard iss.value == AccessTokenClaims.issuer else {
+            throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "wrong issuer")
+        }
     }
 
     public static let issuer = "stamina"

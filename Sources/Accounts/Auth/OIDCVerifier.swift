@@ -32,6 +32,19 @@ public struct ExternalIdentityClaims: JWTPayload {
     public var email_verified: Bool?
     public var name: String?
 
+    public init(
+        iss: IssuerClaim, sub: SubjectClaim, exp: ExpirationClaim, aud: AudienceClaim? = nil, email: String? = nil,
+        email_verified: Bool? = nil, name: String? = nil
+    ) {
+        self.iss = iss
+        self.sub = sub
+        self.exp = exp
+        self.aud = aud
+        self.email = email
+        self.email_verified = email_verified
+        self.name = name
+    }
+
     public func verify(using algorithm: some JWTAlgorithm) async throws {
         try exp.verifyNotExpired()
     }
@@ -80,7 +93,8 @@ public actor OIDCVerifier {
                 claims = try await keys.verify(token, as: ExternalIdentityClaims.self)
             } catch {
                 // The issuer may have rotated its keys: reload once, then retry.
-                guard configuration.jwksURL != nil, Date().timeIntervalSince(fetchedAt ?? .distantPast) > refetchInterval
+                guard configuration.jwksURL != nil,
+                    Date().timeIntervalSince(fetchedAt ?? .distantPast) > refetchInterval
                 else { throw error }
                 try await loadKeys()
                 claims = try await keys.verify(token, as: ExternalIdentityClaims.self)

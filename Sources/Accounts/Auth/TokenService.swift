@@ -29,7 +29,9 @@ public struct TokenService: Sendable {
     public func verify(accessToken token: String) async throws(AccountsError) -> Identity {
         do {
             let claims = try await keys.verify(token, as: AccessTokenClaims.self)
-            guard let userID = UUID(uuidString: claims.sub.value) else { throw AccountsError(.invalidToken, "bad subject") }
+            guard let userID = UUID(uuidString: claims.sub.value) else {
+                throw AccountsError(.invalidToken, "bad subject")
+            }
             return Identity(userID: userID)
         } catch {
             throw AccountsError(.invalidToken, "The access token is invalid or expired.")

@@ -156,15 +156,19 @@ public final class AccountService: Sendable {
                 var nameIssues: [FieldIssue] = []
                 let name = FieldRules.name(claims.name ?? "", pointer: "#/name", issues: &nameIssues)
                 let user = User(
-                    id: self.newID(), email: verifiedEmail, name: nameIssues.isEmpty ? name : "Athlete", createdAt: time)
+                    id: self.newID(), email: verifiedEmail, name: nameIssues.isEmpty ? name : "Athlete", createdAt: time
+                )
                 try await self.store.insert(user, passwordHash: nil, in: session)
-                try await self.store.linkExternalIdentity(issuer: issuer, subject: subject, userID: user.id, now: time, in: session)
+                try await self.store.linkExternalIdentity(
+                    issuer: issuer, subject: subject, userID: user.id, now: time, in: session)
                 try await self.outbox.append([UserRegistered(userID: user.id, method: issuer)], in: session)
                 return user.id
             }
         } catch let error as DatabaseError where error.code == .uniqueViolation {
             // Another request linked the same identity first.
-            if let id = try await database.read({ try await self.store.userID(issuer: issuer, subject: subject, in: $0) }) {
+            if let id = try await database.read({
+                try await self.store.userID(issuer: issuer, subject: subject, in: $0)
+            }) {
                 return id
             }
             throw error

@@ -103,7 +103,8 @@ public struct AccountsRoutes: Sendable {
             try Response.json(GoalList(items: try await service.goals(of: try context.requireIdentity())))
         }
         group.get("goals/:id") { _, context in
-            try Response.json(try await service.goal(id: try context.uuidParameter("id"), of: try context.requireIdentity()))
+            try Response.json(
+                try await service.goal(id: try context.uuidParameter("id"), of: try context.requireIdentity()))
         }
         group.patch("goals/:id") { request, context in
             let identity = try context.requireIdentity()

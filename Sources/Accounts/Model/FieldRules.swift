@@ -56,7 +56,9 @@ enum FieldRules {
         now.formatted(.iso8601.year().month().day())
     }
 
-    static func range<T: Comparable>(_ value: T, _ range: ClosedRange<T>, pointer: String, unit: String, issues: inout [FieldIssue]) {
+    static func range<T: Comparable>(
+        _ value: T, _ range: ClosedRange<T>, pointer: String, unit: String, issues: inout [FieldIssue]
+    ) {
         if !range.contains(value) {
             issues.append(FieldIssue(pointer, "must be between \(range.lowerBound) and \(range.upperBound) \(unit)"))
         }

@@ -26,7 +26,8 @@ extension Goal {
     /// A new goal from a draft, or the list of what is wrong with it.
     public init(draft: GoalDraft, id: UUID, userID: UUID, now: Date) throws(AccountsError) {
         self.init(
-            id: id, userID: userID, type: draft.type, period: draft.period ?? (draft.type.isCumulative ? .week : .custom),
+            id: id, userID: userID, type: draft.type,
+            period: draft.period ?? (draft.type.isCumulative ? .week : .custom),
             sport: draft.sport, target: draft.target, startDate: draft.startDate, endDate: draft.endDate,
             name: draft.name?.trimmingCharacters(in: .whitespacesAndNewlines), createdAt: now, updatedAt: now)
         if draft.type.isCumulative && draft.period == nil {
@@ -75,7 +76,9 @@ extension Goal {
             issues.append(FieldIssue(startDate == nil ? "#/startDate" : "#/endDate", "is required for a custom period"))
         }
         if type == .bodyWeight {
-            if period != .custom { issues.append(FieldIssue("#/period", "must be custom (or absent) for a body_weight goal")) }
+            if period != .custom {
+                issues.append(FieldIssue("#/period", "must be custom (or absent) for a body_weight goal"))
+            }
             if sport != nil { issues.append(FieldIssue("#/sport", "does not apply to a body_weight goal")) }
         }
         if let name, name.isEmpty || name.count > FieldRules.maxNameLength {

@@ -96,7 +96,8 @@ extension TrainingZones {
         }
         if let value = reader.nullable(reader.number("thresholdSpeed")) {
             if let value {
-                FieldRules.range(value, 0.5...10, pointer: reader.pointer("thresholdSpeed"), unit: "m/s", issues: &reader.issues)
+                FieldRules.range(
+                    value, 0.5...10, pointer: reader.pointer("thresholdSpeed"), unit: "m/s", issues: &reader.issues)
             }
             thresholdSpeed = value
         }

@@ -38,7 +38,8 @@ public protocol AccountStore: Sendable {
     func refreshToken(hash: String, in session: any DatabaseSession) async throws -> RefreshTokenRecord?
     /// Marks a live token rotated, atomically: returns it only if it was live (not rotated, not
     /// revoked, not expired at `now`), so one token can be rotated once even under races.
-    func rotateRefreshToken(hash: String, now: Date, in session: any DatabaseSession) async throws -> RefreshTokenRecord?
+    func rotateRefreshToken(hash: String, now: Date, in session: any DatabaseSession) async throws
+        -> RefreshTokenRecord?
     func revokeRefreshTokenFamily(_ familyID: UUID, now: Date, in session: any DatabaseSession) async throws
 
     func userID(issuer: String, subject: String, in session: any DatabaseSession) async throws -> UUID?

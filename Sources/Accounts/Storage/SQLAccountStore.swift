@@ -31,7 +31,9 @@ public struct SQLAccountStore: AccountStore {
         try await session.first("SELECT \(Self.userColumns) FROM users WHERE id = $1", [.uuid(id)]).map(Self.user)
     }
 
-    public func user(email: String, in session: any DatabaseSession) async throws -> (user: User, passwordHash: String?)? {
+    public func user(email: String, in session: any DatabaseSession) async throws -> (
+        user: User, passwordHash: String?
+    )? {
         guard
             let row = try await session.first(
                 """
@@ -59,7 +61,8 @@ public struct SQLAccountStore: AccountStore {
 
     /// A duplicate e-mail is the only unique violation a user row can cause.
     static func emailTaken(_ error: DatabaseError) -> any Error {
-        error.code == .uniqueViolation ? AccountsError(.emailTaken, "An account with this e-mail already exists.") : error
+        error.code == .uniqueViolation
+            ? AccountsError(.emailTaken, "An account with this e-mail already exists.") : error
     }
 
     static func binds(_ user: User) -> [SQLValue] {
@@ -76,7 +79,9 @@ public struct SQLAccountStore: AccountStore {
     }
 
     static func user(_ row: SQLRow) throws -> User {
-        var user = User(id: try row.uuid("id"), email: row.optionalString("email"), name: try row.string("name"), createdAt: try row.date("created_at"))
+        var user = User(
+            id: try row.uuid("id"), email: row.optionalString("email"), name: try row.string("name"),
+            createdAt: try row.date("created_at"))
         user.dob = row.optionalString("dob")
         user.height = row.optionalDouble("height")
         user.weight = row.optionalDouble("weight")
@@ -98,14 +103,19 @@ public struct SQLAccountStore: AccountStore {
     public func insert(_ token: RefreshTokenRecord, in session: any DatabaseSession) async throws {
         try await session.query(
             "INSERT INTO refresh_tokens (token_hash, family_id, user_id, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-            [.text(token.tokenHash), .uuid(token.familyID), .uuid(token.userID), .date(token.issuedAt), .date(token.expiresAt)])
+            [
+                .text(token.tokenHash), .uuid(token.familyID), .uuid(token.userID), .date(token.issuedAt),
+                .date(token.expiresAt),
+            ])
     }
 
     public func refreshToken(hash: String, in session: any DatabaseSession) async throws -> RefreshTokenRecord? {
         try await session.first("SELECT * FROM refresh_tokens WHERE token_hash = $1", [.text(hash)]).map(Self.token)
     }
 
-    public func rotateRefreshToken(hash: String, now: Date, in session: any DatabaseSession) async throws -> RefreshTokenRecord? {
+    public func rotateRefreshToken(hash: String, now: Date, in session: any DatabaseSession) async throws
+        -> RefreshTokenRecord?
+    {
         try await session.first(
             """
             UPDATE refresh_tokens SET rotated_at = $2
@@ -123,7 +133,8 @@ public struct SQLAccountStore: AccountStore {
 
     static func token(_ row: SQLRow) throws -> RefreshTokenRecord {
         var token = RefreshTokenRecord(
-            tokenHash: try row.string("token_hash"), familyID: try row.uuid("family_id"), userID: try row.uuid("user_id"),
+            tokenHash: try row.string("token_hash"), familyID: try row.uuid("family_id"),
+            userID: try row.uuid("user_id"),
             issuedAt: try row.date("issued_at"), expiresAt: try row.date("expires_at"))
         token.rotatedAt = row.optionalDate("rotated_at")
         token.revokedAt = row.optionalDate("revoked_at")
@@ -134,11 +145,14 @@ public struct SQLAccountStore: AccountStore {
 
     public func userID(issuer: String, subject: String, in session: any DatabaseSession) async throws -> UUID? {
         try await session.first(
-            "SELECT user_id FROM external_identities WHERE issuer = $1 AND subject = $2", [.text(issuer), .text(subject)]
+            "SELECT user_id FROM external_identities WHERE issuer = $1 AND subject = $2",
+            [.text(issuer), .text(subject)]
         )?.uuid("user_id")
     }
 
-    public func linkExternalIdentity(issuer: String, subject: String, userID: UUID, now: Date, in session: any DatabaseSession)
+    public func linkExternalIdentity(
+        issuer: String, subject: String, userID: UUID, now: Date, in session: any DatabaseSession
+    )
         async throws
     {
         try await session.query(
@@ -161,7 +175,8 @@ public struct SQLAccountStore: AccountStore {
     }
 
     public func goals(userID: UUID, in session: any DatabaseSession) async throws -> [Goal] {
-        try await session.query("SELECT * FROM goals WHERE user_id = $1 ORDER BY created_at, id", [.uuid(userID)]).map(Self.goal)
+        try await session.query("SELECT * FROM goals WHERE user_id = $1 ORDER BY created_at, id", [.uuid(userID)]).map(
+            Self.goal)
     }
 
     public func update(_ goal: Goal, in session: any DatabaseSession) async throws {
@@ -180,7 +195,8 @@ public struct SQLAccountStore: AccountStore {
     static func binds(_ goal: Goal) -> [SQLValue] {
         [
             .uuid(goal.id), .uuid(goal.userID), .text(goal.type.rawValue), .text(goal.period.rawValue),
-            .optional(goal.sport?.rawValue, SQLValue.text), .real(goal.target), .optional(goal.startDate, SQLValue.text),
+            .optional(goal.sport?.rawValue, SQLValue.text), .real(goal.target),
+            .optional(goal.startDate, SQLValue.text),
             .optional(goal.endDate, SQLValue.text), .optional(goal.name, SQLValue.text), .date(goal.createdAt),
             .date(goal.updatedAt),
         ]
@@ -192,8 +208,10 @@ public struct SQLAccountStore: AccountStore {
         else { throw DatabaseError(code: .decoding, message: "goal \(row["id"]) has an unknown type or period") }
         return Goal(
             id: try row.uuid("id"), userID: try row.uuid("user_id"), type: type, period: period,
-            sport: row.optionalString("sport").flatMap(Sport.init(rawValue:)), target: row.optionalDouble("target") ?? 0,
+            sport: row.optionalString("sport").flatMap(Sport.init(rawValue:)),
+            target: row.optionalDouble("target") ?? 0,
             startDate: row.optionalString("start_date"), endDate: row.optionalString("end_date"),
-            name: row.optionalString("name"), createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+            name: row.optionalString("name"), createdAt: try row.date("created_at"),
+            updatedAt: try row.date("updated_at"))
     }
 }

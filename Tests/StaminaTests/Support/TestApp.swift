@@ -15,7 +15,8 @@ func withTestApp(
 ) async throws {
     let (database, cleanup) = try await TestDatabase.configuration(backend)
     var configuration = AppConfiguration(database: database)
-    configuration.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("stamina-data-\(UUID())").path
+    configuration.dataDirectory =
+        FileManager.default.temporaryDirectory.appendingPathComponent("stamina-data-\(UUID())").path
     configuration.jwtSecret = Array("test-signing-key-with-at-least-32-bytes".utf8)
     configuration.accounts.bcryptCost = 4
     configure(&configuration)
@@ -72,6 +73,8 @@ struct APIClient: Sendable {
             .post, "/api/v1/auth/register", json: #"{"email":"\#(email)","password":"\#(password)","name":"\#(name)"}"#)
         try #require(reply.status == .created, "register answered \(reply.status): \(String(buffer: reply.body))")
         let user = try #require(reply.json["user"] as? [String: Any])
-        return (try #require(reply["accessToken"]), try #require(reply["refreshToken"]), try #require(user["id"] as? String))
+        return (
+            try #require(reply["accessToken"]), try #require(reply["refreshToken"]), try #require(user["id"] as? String)
+        )
     }
 }

@@ -24,14 +24,17 @@ enum TestDatabase {
         get throws {
             guard let url = ProcessInfo.processInfo.environment["STAMINA_TEST_POSTGRES_URL"], !url.isEmpty else {
                 throw TestSetupError(
-                    "STAMINA_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which provisions PostgreSQL")
+                    "STAMINA_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which provisions PostgreSQL"
+                )
             }
             return url
         }
     }
 
     /// A new, migrated database's configuration, and the clean-up to call when done.
-    static func configuration(_ backend: Backend) async throws -> (DatabaseConfiguration, cleanup: @Sendable () async -> Void) {
+    static func configuration(_ backend: Backend) async throws -> (
+        DatabaseConfiguration, cleanup: @Sendable () async -> Void
+    ) {
         switch backend {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stamina-test-\(UUID())")
@@ -91,7 +94,7 @@ actor PostgresTemplate {
             do {
                 try await TestDatabase.admin("CREATE DATABASE \(name) TEMPLATE \(template)")
                 return
-            } catch where attempt < 20 {
+            } catch  where attempt < 20 {
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -103,7 +106,8 @@ actor PostgresTemplate {
     private func name() async throws -> String {
         if let template { return try await template.value }
         let task = Task {
-            let name = "stamina_template_\(ProcessInfo.processInfo.processIdentifier)_\(Int(Date().timeIntervalSince1970))"
+            let name =
+                "stamina_template_\(ProcessInfo.processInfo.processIdentifier)_\(Int(Date().timeIntervalSince1970))"
             try await TestDatabase.admin("CREATE DATABASE \(name)")
             let database = try PostgresDatabase(
                 url: try TestDatabase.url(database: name), maxConnections: 1, logger: TestDatabase.logger)
