@@ -42,7 +42,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Analytics", swiftSettings: swiftSettings),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Geo", swiftSettings: swiftSettings),
+        .target(name: "ActivityFiles", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(name: "Analytics", dependencies: ["ActivityFiles", "Geo"], swiftSettings: swiftSettings),
         .target(
             name: "HTTPAPI",
             dependencies: [
@@ -96,6 +99,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "GeoTests", dependencies: ["Geo"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ActivityFilesTests",
+            dependencies: ["ActivityFiles"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AnalyticsTests",
+            dependencies: ["Analytics", "ActivityFiles", "Geo"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -59,7 +59,8 @@ struct LiveServerTests {
         return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
     }
 
-    @Test("start migrates an empty database, SIGTERM stops cleanly, data survives a restart", arguments: Backend.allCases)
+    @Test(
+        "start migrates an empty database, SIGTERM stops cleanly, data survives a restart", arguments: Backend.allCases)
     func startMigrateShutdown(backend: Backend) async throws {
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("stamina-live-\(UUID())").path
         var environment = ["STAMINA_DATA_DIR": dataDirectory, "STAMINA_BCRYPT_COST": "4"]
@@ -77,7 +78,8 @@ struct LiveServerTests {
         #expect(first.log.contains("migration=accounts/1"))
         #expect(try await request(.GET, first.port, "/health/ready").0 == 200)
         let registration = try await request(
-            .POST, first.port, "/api/v1/auth/register", json: #"{"email":"live@example.com","password":"live password","name":"Live"}"#)
+            .POST, first.port, "/api/v1/auth/register",
+            json: #"{"email":"live@example.com","password":"live password","name":"Live"}"#)
         #expect(registration.0 == 201)
         #expect(first.terminate() == 0)
         if backend == .sqlite {

@@ -21,7 +21,8 @@ struct OIDCTests {
         init(kid: String) async throws {
             let key = try ES256PrivateKey(backing: P256.Signing.PrivateKey())
             let parameters = try #require(key.parameters)
-            jwks = #"{"keys":[{"kty":"EC","crv":"P-256","alg":"ES256","use":"sig","kid":"\#(kid)","x":"\#(parameters.x)","y":"\#(parameters.y)"}]}"#
+            jwks =
+                #"{"keys":[{"kty":"EC","crv":"P-256","alg":"ES256","use":"sig","kid":"\#(kid)","x":"\#(parameters.x)","y":"\#(parameters.y)"}]}"#
             await keys.add(ecdsa: key, kid: JWKIdentifier(string: kid))
         }
 
@@ -81,7 +82,9 @@ struct OIDCTests {
         let provider = try await Provider(kid: "url-key")
         let router = Router()
         router.get("jwks.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: provider.jwks)))
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: provider.jwks)))
         }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let server = Application(
