@@ -15,6 +15,10 @@ public protocol DatabaseSession: Sendable {
     /// Runs one statement and returns all rows it produced.
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws(DatabaseError) -> [SQLRow]
+
+    /// Inserts many rows by the engine's fastest path: `COPY … FROM STDIN` on PostgreSQL,
+    /// multi-row `INSERT … VALUES` statements on SQLite. Every row has one value per column.
+    func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws(DatabaseError)
 }
 
 extension DatabaseSession {

@@ -110,6 +110,28 @@ struct PostgresSession: DatabaseSession {
         }
     }
 
+    func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws(DatabaseError) {
+        guard !rows.isEmpty else { return }
+        do {
+            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(1 << 16)
+                for row in rows {
+                    CopyText.append(row, to: &buffer)
+                    if buffer.readableBytes >= 1 << 16 {
+                        try await writer.write(buffer)
+                        buffer.clear()
+                    }
+                }
+                if buffer.readableBytes > 0 { try await writer.write(buffer) }
+            }
+        } catch let error as PSQLError {
+            throw Self.wrap(error)
+        } catch {
+            throw DatabaseError(code: .query, message: "PostgreSQL COPY into \(table) failed", cause: error)
+        }
+    }
+
     static func wrap(_ error: PSQLError) -> DatabaseError {
         if let state = error.serverInfo?[.sqlState] {
             let message = error.serverInfo?[.message] ?? "PostgreSQL error"

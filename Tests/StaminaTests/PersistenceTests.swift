@@ -94,8 +94,51 @@ struct PersistenceTests {
         }
     }
 
+    @Test("bulk insert writes every row exactly, nulls, odd text and timestamps included", arguments: Backend.allCases)
+    func bulkInsert(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { database in
+            let timestamp = backend == .postgres ? "TIMESTAMPTZ" : "REAL"
+            try await database.transaction { session in
+                try await session.query(
+                    "CREATE TABLE bulk (id BIGINT PRIMARY KEY, at \(timestamp), note TEXT, value DOUBLE PRECISION)")
+            }
+            let base = Date(timeIntervalSince1970: 1_700_000_000.123456)
+            var rows: [[SQLValue]] = []
+            for index in 0..<1_234 {
+                let at = SQLValue.date(base.addingTimeInterval(Double(index) * 0.5))
+                let note: SQLValue = index % 7 == 0 ? .null : .text("row\t\(index)\nback\\slash ü")
+                let value: SQLValue = index % 5 == 0 ? .null : .real(Double(index) / 3)
+                rows.append([.int(index), at, note, value])
+            }
+            let inserted = rows
+            try await database.transaction {
+                try await $0.bulkInsert(table: "bulk", columns: ["id", "at", "note", "value"], rows: inserted)
+            }
+            let stored = try await database.read { try await $0.query("SELECT * FROM bulk ORDER BY id") }
+            #expect(stored.count == rows.count)
+            for (row, expected) in zip(stored, rows) {
+                #expect(row["note"] == expected[2])
+                #expect(row.optionalDouble("value") == expected[3].doubleValue)
+                let at = try #require(row.optionalDate("at"))
+                #expect(abs(at.timeIntervalSince1970 - (expected[1].dateValue?.timeIntervalSince1970 ?? 0)) < 0.000_001)
+            }
+        }
+    }
+
     @Test("SQLite gets numbered parameters, string literals untouched")
     func sqliteParameterRewriting() {
         #expect(SQLiteSession.numberedParameters("SELECT $1, '$2', $10") == "SELECT ?1, '$2', ?10")
+    }
+}
+
+extension SQLValue {
+    var doubleValue: Double? {
+        if case .real(let value) = self { return value }
+        return nil
+    }
+
+    var dateValue: Date? {
+        if case .date(let value) = self { return value }
+        return nil
     }
 }
