@@ -75,12 +75,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Activities",
+            dependencies: [
+                "Persistence",
+                "EventLog",
+                "HTTPAPI",
+                "Analytics",
+                "ActivityFiles",
+                "Geo",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "App",
             dependencies: [
                 "HTTPAPI",
                 "Persistence",
                 "EventLog",
                 "Accounts",
+                "Activities",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -118,6 +133,8 @@ let package = Package(
             dependencies: [
                 "App",
                 "Accounts",
+                "Activities",
+                "ActivityFiles",
                 "Analytics",
                 "HTTPAPI",
                 "Persistence",

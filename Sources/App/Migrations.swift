@@ -1,4 +1,5 @@
 import Accounts
+import Activities
 import EventLog
 import Logging
 import Persistence
@@ -9,7 +10,8 @@ public enum Migrations {
     static let postgis = Migration(
         module: "core", version: 1, name: "postgis", sqlite: [], postgres: ["CREATE EXTENSION IF NOT EXISTS postgis"])
 
-    public static let all: [Migration] = [postgis] + Outbox.migrations + AccountsMigrations.all
+    public static let all: [Migration] =
+        [postgis] + Outbox.migrations + AccountsMigrations.all + ActivitiesMigrations.all
 
     /// Checks what the server needs of the database engine, then migrates.
     public static func prepare(_ database: any Database, logger: Logger) async throws {

@@ -9,6 +9,9 @@ extension Request {
     /// (missing field, wrong type, unknown enum value) 422 naming the field.
     public func decodeJSON<T: Decodable>(_ type: T.Type, limit: Int) async throws -> T {
         let data = try await jsonBody(limit: limit)
+        if Self.containsEscapedNUL(data) {
+            throw Problem.validation(pointer: "#", "Strings must not contain the NUL character (\\u0000).")
+        }
         do {
             return try JSONCoding.decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
@@ -40,6 +43,28 @@ extension Request {
             throw Problem.contentTooLarge(limit: limit)
         }
         return Data(buffer.readableBytesView)
+    }
+
+    /// Whether a JSON text contains the escape `\u0000` (not itself escaped). No database can store
+    /// NUL in text, so such strings are refused up front for every endpoint.
+    static func containsEscapedNUL(_ data: Data) -> Bool {
+        let pattern = Array("u0000".utf8)
+        return data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Bool in
+            var index = 0
+            while index + 5 < bytes.count {
+                if bytes[index] == UInt8(ascii: "\\") {
+                    if bytes[index + 1] == UInt8(ascii: "u"),
+                        (0..<5).allSatisfy({ bytes[index + 1 + $0] | 0x20 == pattern[$0] | 0x20 })
+                    {
+                        return true
+                    }
+                    index += 2  // skip the escaped character, so "\\u0000" is not a match
+                } else {
+                    index += 1
+                }
+            }
+            return false
+        }
     }
 
     static func problem(for error: DecodingError) -> Problem {

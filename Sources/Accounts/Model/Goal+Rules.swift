@@ -40,7 +40,7 @@ extension Goal {
     public mutating func apply(patch: [String: JSONValue], now: Date) throws(AccountsError) {
         var reader = MergePatch(patch)
         var next = self
-        if case .value = reader.string("type") {
+        if patch["type"] != nil {
             reader.issue("type", "cannot be changed; create a new goal instead")
         }
         if let value = reader.required(reader.enumeration("period", GoalPeriod.self), "period") { next.period = value }

@@ -1,0 +1,47 @@
+import Foundation
+import Persistence
+
+/// Monthly range partitions of `activity_points` in PostgreSQL.
+///
+/// Partitions for the current and next months are created at start-up; an upload whose points fall
+/// in other months creates theirs first, in a short transaction of its own under an advisory lock,
+/// so concurrent uploads never race on the DDL and the upload's own transaction takes no DDL lock.
+public enum PointPartitions {
+    static let lockKey: Int64 = 0x5041_5254
+
+    /// Makes sure a partition exists for every month from `start` through `end` (UTC).
+    public static func ensure(from start: Date, through end: Date, in database: any Database) async throws {
+        guard database.dialect == .postgres else { return }
+        let months = monthStarts(from: start, through: end)
+        try await database.transaction { session in
+            try await session.query("SELECT pg_advisory_xact_lock($1)", [.integer(lockKey)])
+            for (index, month) in months.enumerated() where index < months.count - 1 {
+                let name = "activity_points_\(month.name)"
+                try await session.query(
+                    """
+                    CREATE TABLE IF NOT EXISTS \(name) PARTITION OF activity_points
+                    FOR VALUES FROM ('\(month.bound)') TO ('\(months[index + 1].bound)')
+                    """)
+            }
+        }
+    }
+
+    /// The first instants of each month touched by the range, plus the one after it.
+    static func monthStarts(from start: Date, through end: Date) -> [(name: String, bound: String)] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var components = calendar.dateComponents([.year, .month], from: min(start, end))
+        let last = calendar.dateComponents([.year, .month], from: max(start, end))
+        var result: [(String, String)] = []
+        while true {
+            let year = components.year!
+            let month = components.month!
+            let padded = month < 10 ? "0\(month)" : "\(month)"
+            result.append(("y\(year)m\(padded)", "\(year)-\(padded)-01 00:00:00+00"))
+            if (year, month) > (last.year!, last.month!) { break }
+            components.month = month == 12 ? 1 : month + 1
+            components.year = month == 12 ? year + 1 : year
+        }
+        return result
+    }
+}

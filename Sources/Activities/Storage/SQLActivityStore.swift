@@ -1,0 +1,223 @@
+import ActivityFiles
+import Foundation
+import Persistence
+
+/// `ActivityStore` in SQL both dialects accept; PostgreSQL additionally stores the route as a
+/// PostGIS LineString and bulk-loads points with `COPY`.
+public struct SQLActivityStore: ActivityStore {
+    public init() {}
+
+    static let columns = [
+        "id", "user_id", "sport", "sub_sport", "name", "description", "start_time", "end_time", "visibility",
+        "duration", "moving_time", "distance", "calories", "elevation_gain", "elevation_loss", "average_speed",
+        "max_speed", "average_heart_rate", "max_heart_rate", "average_cadence", "max_cadence", "average_power",
+        "max_power", "normalized_power", "source_format", "manufacturer", "product", "file_hash", "file_name",
+        "external_id", "point_count", "min_latitude", "min_longitude", "max_latitude", "max_longitude", "metrics",
+        "metric_set_version", "created_at", "updated_at",
+    ]
+    static let columnList = columns.joined(separator: ", ")
+    static let pointColumns = [
+        "activity_id", "time", "latitude", "longitude", "altitude", "distance", "speed", "heart_rate", "cadence",
+        "power", "temperature",
+    ]
+
+    public func insert(_ activity: Activity, points: [TrackPoint], in session: any DatabaseSession) async throws {
+        let placeholders = (1...Self.columns.count).map { "$\($0)" }.joined(separator: ", ")
+        try await session.query(
+            "INSERT INTO activities (\(Self.columnList)) VALUES (\(placeholders))", Self.binds(activity))
+        let id = SQLValue.uuid(activity.id)
+        let rows = points.map { point -> [SQLValue] in
+            [
+                id, .date(point.time), .optional(point.latitude, SQLValue.real),
+                .optional(point.longitude, SQLValue.real), .optional(point.altitude, SQLValue.real),
+                .optional(point.distance, SQLValue.real), .optional(point.speed, SQLValue.real),
+                .optional(point.heartRate, SQLValue.real), .optional(point.cadence, SQLValue.real),
+                .optional(point.power, SQLValue.real), .optional(point.temperature, SQLValue.real),
+            ]
+        }
+        try await session.bulkInsert(table: "activity_points", columns: Self.pointColumns, rows: rows)
+        if session.dialect == .postgres {
+            try await session.query(
+                """
+                UPDATE activities SET route = (
+                    SELECT ST_MakeLine(ST_SetSRID(ST_MakePoint(longitude, latitude), 4326) ORDER BY time)
+                    FROM activity_points WHERE activity_id = $1 AND latitude IS NOT NULL AND longitude IS NOT NULL
+                    HAVING count(*) >= 2)
+                WHERE id = $1
+                """, [id])
+        }
+    }
+
+    public func activity(id: UUID, in session: any DatabaseSession) async throws -> Activity? {
+        try await session.first("SELECT \(Self.columnList) FROM activities WHERE id = $1", [.uuid(id)]).map(
+            Self.activity)
+    }
+
+    public func existing(userID: UUID, fileHash: String?, externalID: String?, in session: any DatabaseSession)
+        async throws -> Activity?
+    {
+        guard fileHash != nil || externalID != nil else { return nil }
+        return try await session.first(
+            """
+            SELECT \(Self.columnList) FROM activities
+            WHERE user_id = $1 AND (file_hash = $2 OR external_id = $3) ORDER BY created_at LIMIT 1
+            """, [.uuid(userID), .optional(fileHash, SQLValue.text), .optional(externalID, SQLValue.text)]
+        ).map(Self.activity)
+    }
+
+    public func activities(_ query: ActivityQuery, in session: any DatabaseSession) async throws -> [Activity] {
+        var conditions = ["user_id = $1"]
+        var binds: [SQLValue] = [.uuid(query.userID)]
+        func bind(_ value: SQLValue) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        let visibilities = ActivityVisibility.allCases.filter(query.visibilities.contains)
+        conditions.append("visibility IN (\(visibilities.map { bind(.text($0.rawValue)) }.joined(separator: ", ")))")
+        if let sport = query.sport { conditions.append("sport = \(bind(.text(sport)))") }
+        if let after = query.after { conditions.append("start_time >= \(bind(.date(after)))") }
+        if let before = query.before { conditions.append("start_time < \(bind(.date(before)))") }
+        if let cursor = query.cursor {
+            let time = bind(.date(cursor.startTime))
+            conditions.append("(start_time < \(time) OR (start_time = \(time) AND id < \(bind(.uuid(cursor.id)))))")
+        }
+        return try await session.query(
+            """
+            SELECT \(Self.columnList) FROM activities WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY start_time DESC, id DESC LIMIT \(bind(.int(query.limit)))
+            """, binds
+        ).map(Self.activity)
+    }
+
+    public func update(_ activity: Activity, in session: any DatabaseSession) async throws {
+        let assignments = Self.columns.enumerated().dropFirst().map { "\($1) = $\($0 + 1)" }.joined(separator: ", ")
+        try await session.query("UPDATE activities SET \(assignments) WHERE id = $1", Self.binds(activity))
+    }
+
+    public func delete(_ activity: Activity, in session: any DatabaseSession) async throws -> Int {
+        try await session.query("DELETE FROM activity_points WHERE activity_id = $1", [.uuid(activity.id)])
+        try await session.query("DELETE FROM activities WHERE id = $1", [.uuid(activity.id)])
+        guard let hash = activity.source.fileHash else { return 0 }
+        return try await session.first("SELECT count(*) AS n FROM activities WHERE file_hash = $1", [.text(hash)])?
+            .int("n") ?? 0
+    }
+
+    public func points(activityID: UUID, from: Date?, to: Date?, in session: any DatabaseSession) async throws
+        -> [TrackPoint]
+    {
+        var sql = "SELECT * FROM activity_points WHERE activity_id = $1"
+        var binds: [SQLValue] = [.uuid(activityID)]
+        if let from {
+            binds.append(.date(from))
+            sql += " AND time >= $\(binds.count)"
+        }
+        if let to {
+            binds.append(.date(to))
+            sql += " AND time < $\(binds.count)"
+        }
+        return try await session.query(sql + " ORDER BY time", binds).map { row in
+            var point = TrackPoint(time: try row.date("time"))
+            point.latitude = row.optionalDouble("latitude")
+            point.longitude = row.optionalDouble("longitude")
+            point.altitude = row.optionalDouble("altitude")
+            point.distance = row.optionalDouble("distance")
+            point.speed = row.optionalDouble("speed")
+            point.heartRate = row.optionalDouble("heart_rate")
+            point.cadence = row.optionalDouble("cadence")
+            point.power = row.optionalDouble("power")
+            point.temperature = row.optionalDouble("temperature")
+            return point
+        }
+    }
+
+    // MARK: Privacy zones
+
+    public func insert(_ zone: PrivacyZone, in session: any DatabaseSession) async throws {
+        try await session.query(
+            "INSERT INTO privacy_zones (id, user_id, latitude, longitude, radius, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            [
+                .uuid(zone.id), .uuid(zone.userID), .real(zone.latitude), .real(zone.longitude), .real(zone.radius),
+                .date(zone.createdAt),
+            ])
+    }
+
+    public func privacyZones(userID: UUID, in session: any DatabaseSession) async throws -> [PrivacyZone] {
+        try await session.query(
+            "SELECT * FROM privacy_zones WHERE user_id = $1 ORDER BY created_at, id", [.uuid(userID)]
+        )
+        .map { row in
+            PrivacyZone(
+                id: try row.uuid("id"), userID: try row.uuid("user_id"), latitude: row.optionalDouble("latitude") ?? 0,
+                longitude: row.optionalDouble("longitude") ?? 0, radius: row.optionalDouble("radius") ?? 0,
+                createdAt: try row.date("created_at"))
+        }
+    }
+
+    public func deletePrivacyZone(id: UUID, userID: UUID, in session: any DatabaseSession) async throws -> Bool {
+        !(try await session.query(
+            "DELETE FROM privacy_zones WHERE id = $1 AND user_id = $2 RETURNING id", [.uuid(id), .uuid(userID)]
+        ).isEmpty)
+    }
+
+    // MARK: Rows
+
+    static func binds(_ activity: Activity) -> [SQLValue] {
+        let summary = activity.summary
+        let real = { (value: Double?) in SQLValue.optional(value, SQLValue.real) }
+        let text = { (value: String?) in SQLValue.optional(value, SQLValue.text) }
+        return [
+            .uuid(activity.id), .uuid(activity.userID), .text(activity.sport), text(activity.subSport),
+            .text(activity.name), text(activity.description), .date(activity.startTime), .date(activity.endTime),
+            .text(activity.visibility.rawValue), .real(summary.duration), .real(summary.movingTime),
+            .real(summary.distance), real(summary.calories), real(summary.elevationGain), real(summary.elevationLoss),
+            real(summary.averageSpeed), real(summary.maxSpeed), real(summary.averageHeartRate),
+            real(summary.maxHeartRate), real(summary.averageCadence), real(summary.maxCadence),
+            real(summary.averagePower), real(summary.maxPower), real(summary.normalizedPower),
+            .text(activity.source.format), text(activity.source.manufacturer), text(activity.source.product),
+            text(activity.source.fileHash), text(activity.source.fileName), text(activity.externalID),
+            .int(activity.pointCount), real(activity.bounds?.minLatitude), real(activity.bounds?.minLongitude),
+            real(activity.bounds?.maxLatitude), real(activity.bounds?.maxLongitude), .text(activity.metricsJSON),
+            .int(activity.metricSetVersion), .date(activity.createdAt), .date(activity.updatedAt),
+        ]
+    }
+
+    static func activity(_ row: SQLRow) throws -> Activity {
+        var summary = ActivitySummary(
+            duration: row.optionalDouble("duration") ?? 0, movingTime: row.optionalDouble("moving_time") ?? 0,
+            distance: row.optionalDouble("distance") ?? 0)
+        summary.calories = row.optionalDouble("calories")
+        summary.elevationGain = row.optionalDouble("elevation_gain")
+        summary.elevationLoss = row.optionalDouble("elevation_loss")
+        summary.averageSpeed = row.optionalDouble("average_speed")
+        summary.maxSpeed = row.optionalDouble("max_speed")
+        summary.averageHeartRate = row.optionalDouble("average_heart_rate")
+        summary.maxHeartRate = row.optionalDouble("max_heart_rate")
+        summary.averageCadence = row.optionalDouble("average_cadence")
+        summary.maxCadence = row.optionalDouble("max_cadence")
+        summary.averagePower = row.optionalDouble("average_power")
+        summary.maxPower = row.optionalDouble("max_power")
+        summary.normalizedPower = row.optionalDouble("normalized_power")
+        var source = ActivitySource(format: try row.string("source_format"))
+        source.manufacturer = row.optionalString("manufacturer")
+        source.product = row.optionalString("product")
+        source.fileHash = row.optionalString("file_hash")
+        source.fileName = row.optionalString("file_name")
+        var bounds: Bounds?
+        if let minLatitude = row.optionalDouble("min_latitude"), let minLongitude = row.optionalDouble("min_longitude"),
+            let maxLatitude = row.optionalDouble("max_latitude"), let maxLongitude = row.optionalDouble("max_longitude")
+        {
+            bounds = Bounds(
+                minLatitude: minLatitude, minLongitude: minLongitude, maxLatitude: maxLatitude,
+                maxLongitude: maxLongitude)
+        }
+        return Activity(
+            id: try row.uuid("id"), userID: try row.uuid("user_id"), sport: try row.string("sport"),
+            subSport: row.optionalString("sub_sport"), name: try row.string("name"),
+            description: row.optionalString("description"), startTime: try row.date("start_time"),
+            endTime: try row.date("end_time"),
+            visibility: ActivityVisibility(rawValue: try row.string("visibility")) ?? .private, summary: summary,
+            source: source, externalID: row.optionalString("external_id"), pointCount: try row.int("point_count"),
+            bounds: bounds, metricsJSON: try row.string("metrics"), metricSetVersion: try row.int("metric_set_version"),
+            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+    }
+}
