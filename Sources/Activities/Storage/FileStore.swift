@@ -1,0 +1,58 @@
+import Crypto
+import Foundation
+
+/// Keeps original uploaded files, content-addressed by SHA-256.
+///
+/// The local implementation writes under the data directory; an S3-compatible one can stand behind
+/// the same protocol later.
+public protocol FileStore: Sendable {
+    /// Stores `bytes` (idempotent: the same content is stored once) and returns its hash.
+    func put(_ bytes: [UInt8]) async throws -> String
+    func get(_ hash: String) async throws -> [UInt8]?
+    func delete(_ hash: String) async throws
+}
+
+extension FileStore {
+    /// The lowercase hex SHA-256 of `bytes`.
+    public static func hash(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Files under `<directory>/ab/abcdef…`, written to a temporary name and renamed into place.
+public struct LocalFileStore: FileStore {
+    let directory: URL
+
+    public init(directory: String) {
+        self.directory = URL(fileURLWithPath: directory)
+    }
+
+    func url(_ hash: String) -> URL? {
+        guard hash.count == 64, hash.allSatisfy(\.isHexDigit) else { return nil }
+        return directory.appendingPathComponent(String(hash.prefix(2))).appendingPathComponent(hash)
+    }
+
+    public func put(_ bytes: [UInt8]) async throws -> String {
+        let hash = Self.hash(bytes)
+        guard let url = url(hash) else { return hash }
+        if FileManager.default.fileExists(atPath: url.path) { return hash }
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(hash).\(UUID().uuidString)")
+        try Data(bytes).write(to: temporary)
+        if (try? FileManager.default.moveItem(at: temporary, to: url)) == nil {
+            // Another upload of the same content won the race; its copy is identical.
+            try? FileManager.default.removeItem(at: temporary)
+        }
+        return hash
+    }
+
+    public func get(_ hash: String) async throws -> [UInt8]? {
+        guard let url = url(hash), let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        return Array(data)
+    }
+
+    public func delete(_ hash: String) async throws {
+        guard let url = url(hash) else { return }
+        try? FileManager.default.removeItem(at: url)
+    }
+}
