@@ -154,7 +154,8 @@ public enum Geodesic {
         var dLambda = end.longitude - start.longitude
         if dLambda > 180 { dLambda -= 360 } else if dLambda < -180 { dLambda += 360 }
         let north = (end.latitude - start.latitude) * degrees * m
-        let east = dLambda * degrees * n * cos(meanLatitude)
+        // cos φ from sin φ (φ within ±90°, so cos φ ≥ 0): one libm call per hop instead of two.
+        let east = dLambda * degrees * n * (1 - sinPhi * sinPhi).squareRoot()
         return (north, east)
     }
 

@@ -10,7 +10,7 @@ struct EdgeCaseTests {
         return TrackFactory.track(seconds: points - 1, sport: "cycling") { second, point in
             let s = Double(second)
             point.latitude = 46.5 + s * 0.00005 + 0.000005 * random.next()
-            point.longitude = 7.2 + s * 0.00003 * cos(s / 500)
+            point.longitude = 7.2 + 0.015 * sin(s / 500)
             point.altitude = 600 + 80 * sin(s / 900) + random.next()
             point.heartRate = second % 97 == 0 ? nil : 140 + 20 * sin(s / 300)
             point.power = max(0, 220 + 120 * sin(s / 40) + 30 * random.next())
