@@ -142,7 +142,9 @@ private struct GPXReader {
             switch try xml.next() {
             case .startElement:
                 if xml.isNamed("trkpt") {
-                    if let point = try readPoint() { points.append(point) }
+                    // Filled in place: a TrackPoint is large enough that copies show in profiles.
+                    points.append(TrackPoint(time: Date(timeIntervalSinceReferenceDate: 0)))
+                    if !(try readPoint(into: &points[points.count - 1])) { points.removeLast() }
                 } else {
                     try xml.skipElement()
                 }
@@ -154,11 +156,11 @@ private struct GPXReader {
         }
     }
 
-    private mutating func readPoint() throws(ActivityFileError) -> TrackPoint? {
+    /// Reads a `<trkpt>` into `point`; false when it has no usable time.
+    private mutating func readPoint(into point: inout TrackPoint) throws(ActivityFileError) -> Bool {
         pointCount += 1
         let position = PlausibleValues.position(
             latitude: try xml.attributeDouble("lat"), longitude: try xml.attributeDouble("lon"))
-        var point = TrackPoint(time: Date(timeIntervalSinceReferenceDate: 0))
         var time: Double?
         point.latitude = position?.latitude
         point.longitude = position?.longitude
@@ -182,10 +184,10 @@ private struct GPXReader {
             case .endElement, .endOfDocument:
                 guard let time else {
                     timelessCount += 1
-                    return nil
+                    return false
                 }
                 point.time = Date(timeIntervalSince1970: time)
-                return point
+                return true
             case .text:
                 continue
             }

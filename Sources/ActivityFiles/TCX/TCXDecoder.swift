@@ -155,11 +155,17 @@ private struct TCXReader {
     }
 
     private mutating func readTrack() throws(ActivityFileError) {
+        // Points are filled in place, in an array moved out of `track` for exclusive access.
+        var points: [TrackPoint] = []
+        swap(&points, &track.points)
+        defer { swap(&points, &track.points) }
         while true {
             switch try xml.next() {
             case .startElement:
                 if xml.isNamed("Trackpoint") {
-                    if let point = try readPoint() { track.points.append(point) }
+                    // Filled in place: a TrackPoint is large enough that copies show in profiles.
+                    points.append(TrackPoint(time: Date(timeIntervalSinceReferenceDate: 0)))
+                    if !(try readPoint(into: &points[points.count - 1])) { points.removeLast() }
                 } else {
                     try xml.skipElement()
                 }
@@ -171,9 +177,9 @@ private struct TCXReader {
         }
     }
 
-    private mutating func readPoint() throws(ActivityFileError) -> TrackPoint? {
+    /// Reads a `<Trackpoint>` into `point`; false when it has no usable time.
+    private mutating func readPoint(into point: inout TrackPoint) throws(ActivityFileError) -> Bool {
         pointCount += 1
-        var point = TrackPoint(time: Date(timeIntervalSinceReferenceDate: 0))
         var time: Double?
         var runCadence: Double?
         while true {
@@ -200,10 +206,10 @@ private struct TCXReader {
                     try xml.skipElement()
                 }
             case .endElement, .endOfDocument:
-                guard let time else { return nil }
+                guard let time else { return false }
                 point.time = Date(timeIntervalSince1970: time)
                 point.cadence = point.cadence ?? runCadence
-                return point
+                return true
             case .text:
                 continue
             }

@@ -20,8 +20,11 @@ enum XMLScalars {
     /// surrounding whitespace. Nil for anything else (including `NaN` and `INF`, which no field of
     /// an activity can hold).
     ///
-    /// Up to 15 significant digits and a small exponent go through Clinger's fast path, exact by
-    /// construction; longer numbers fall back to `strtod`.
+    /// A mantissa of up to 53 bits (about 15 digits, trailing zeros aside) with an exponent within
+    /// ±22 is exact by Clinger's fast path. Longer mantissas, such as the 20-digit coordinates Garmin
+    /// Connect writes, keep their first 19 digits and round twice, which stays within a unit or two
+    /// in the last place: far below any device's precision, and much faster than `strtod`. Larger
+    /// exponents fall back to `strtod`.
     static func double(_ buffer: UnsafeBufferPointer<UInt8>) -> Double? {
         var index = 0
         var end = buffer.count
@@ -35,30 +38,29 @@ enum XMLScalars {
             index += 1
         }
         var mantissa: UInt64 = 0
-        var significantDigits = 0
+        var kept = 0
         var digits = 0
         var exponent = 0
-        while index < end, let value = digit(buffer[index]) {
-            if mantissa != 0 || value != 0 { significantDigits += 1 }
-            if significantDigits <= 19 {
-                mantissa = mantissa &* 10 &+ UInt64(value)
-            } else {
-                exponent += 1
-            }
-            digits += 1
-            index += 1
-        }
-        if index < end, buffer[index] == UInt8(ascii: ".") {
-            index += 1
-            while index < end, let value = digit(buffer[index]) {
-                if mantissa != 0 || value != 0 { significantDigits += 1 }
-                if significantDigits <= 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(value)
-                    exponent -= 1
-                }
+        var inFraction = false
+        while index < end {
+            let byte = buffer[index]
+            if let value = digit(byte) {
                 digits += 1
-                index += 1
+                if mantissa == 0 && value == 0 {
+                    if inFraction { exponent -= 1 }
+                } else if kept < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(value)
+                    kept += 1
+                    if inFraction { exponent -= 1 }
+                } else if !inFraction {
+                    exponent += 1
+                }
+            } else if byte == UInt8(ascii: "."), !inFraction {
+                inFraction = true
+            } else {
+                break
             }
+            index += 1
         }
         guard digits > 0 else { return nil }
         if index < end, buffer[index] == UInt8(ascii: "e") || buffer[index] == UInt8(ascii: "E") {
@@ -79,7 +81,14 @@ enum XMLScalars {
             exponent += exponentNegative ? -value : value
         }
         guard index == end else { return nil }
-        if significantDigits <= 15, mantissa < (1 << 53), abs(exponent) <= 22 {
+        if mantissa == 0 { return negative ? -0.0 : 0 }
+        if mantissa >= 1 << 53 || exponent < -22 {
+            while mantissa % 10 == 0 {
+                mantissa /= 10
+                exponent += 1
+            }
+        }
+        if abs(exponent) <= 22 {
             var result = Double(mantissa)
             result = exponent < 0 ? result / powersOfTen[-exponent] : result * powersOfTen[exponent]
             return negative ? -result : result

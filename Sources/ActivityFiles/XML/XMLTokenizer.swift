@@ -43,8 +43,10 @@ struct XMLTokenizer {
     private(set) var localName: Range<Int> = 0..<0
     /// Offset of the `<` of the current tag, for line numbers in messages.
     private(set) var tagOffset = 0
-    /// Attributes of the current start tag.
-    private(set) var attributes: [Attribute] = []
+    /// Attributes of the current start tag are `attributeStorage[..<attributeCount]`; the storage is
+    /// reused from tag to tag.
+    private var attributeStorage: [Attribute] = []
+    private var attributeCount = 0
     /// The text of the current `.text` event.
     private(set) var text = TextChunk(range: 0..<0, isCDATA: false)
 
@@ -60,7 +62,7 @@ struct XMLTokenizer {
         self.bytes = bytes
         self.formatName = formatName
         open.reserveCapacity(16)
-        attributes.reserveCapacity(8)
+        attributeStorage.reserveCapacity(8)
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { position = 3 }
         bodyStart = position
     }
@@ -70,7 +72,8 @@ struct XMLTokenizer {
 
     // MARK: Events
 
-    /// The next event. Text outside the root element is skipped when it is whitespace.
+    /// The next event. Whitespace-only character data (indentation) is not reported: no value in
+    /// an activity file depends on it, and skipping it halves the events of an indented file.
     mutating func next() throws(ActivityFileError) -> Event {
         if pendingEnd {
             pendingEnd = false
@@ -83,7 +86,10 @@ struct XMLTokenizer {
         while position < end {
             if bytes[position] != UInt8(ascii: "<") {
                 let start = position
-                position = find(UInt8(ascii: "<"), from: position) ?? end
+                // Indentation first: a run of whitespace that ends at a tag is no event.
+                while position < end, XMLScalars.isSpace(bytes[position]) { position += 1 }
+                if position < end, bytes[position] == UInt8(ascii: "<") { continue }
+                position = findTagStart(from: position)
                 if open.isEmpty {
                     // Outside the root only whitespace may appear.
                     if !isWhitespace(start..<position) {
@@ -191,7 +197,7 @@ struct XMLTokenizer {
 
     /// The value of the attribute with the given local name, entities decoded.
     func attribute(_ name: StaticString) throws(ActivityFileError) -> XMLText? {
-        for attribute in attributes where localName(attribute.localName, is: name) {
+        for attribute in attributeStorage[..<attributeCount] where localName(attribute.localName, is: name) {
             if find(UInt8(ascii: "&"), in: attribute.value) == nil {
                 return XMLText(raw: attribute.value, decoded: nil)
             }
@@ -256,6 +262,11 @@ struct XMLTokenizer {
         var colon = -1
         while position < end {
             let byte = bytes[position]
+            // Letters and digits, the bulk of every name, first.
+            if byte >= 0x41 || (byte >= 0x30 && byte <= 0x39) {
+                position += 1
+                continue
+            }
             if XMLScalars.isSpace(byte) || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") { break }
             if byte == UInt8(ascii: "<") || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "\"") {
                 throw corrupt("has a malformed tag")
@@ -268,7 +279,7 @@ struct XMLTokenizer {
         let name = nameStart..<position
         localName = (colon >= 0 ? colon + 1 : nameStart)..<position
         sawRoot = true
-        attributes.removeAll(keepingCapacity: true)
+        attributeCount = 0
         while true {
             skipSpaces()
             guard position < end else { throw truncated("inside the tag <\(string(name))>") }
@@ -298,6 +309,10 @@ struct XMLTokenizer {
         var localStart = position
         while position < end {
             let byte = bytes[position]
+            if byte >= 0x41 {
+                position += 1
+                continue
+            }
             if XMLScalars.isSpace(byte) || byte == UInt8(ascii: "=") || byte == UInt8(ascii: ">")
                 || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "<")
             {
@@ -327,7 +342,13 @@ struct XMLTokenizer {
             throw corrupt("has a '<' inside an attribute value of <\(string(element))>")
         }
         position = valueEnd + 1
-        attributes.append(Attribute(localName: localStart..<nameEnd, value: valueStart..<valueEnd))
+        let attribute = Attribute(localName: localStart..<nameEnd, value: valueStart..<valueEnd)
+        if attributeCount < attributeStorage.count {
+            attributeStorage[attributeCount] = attribute
+        } else {
+            attributeStorage.append(attribute)
+        }
+        attributeCount += 1
     }
 
     private mutating func readEndTag() throws(ActivityFileError) {
@@ -336,8 +357,11 @@ struct XMLTokenizer {
         let nameStart = position
         while position < end {
             let byte = bytes[position]
-            if XMLScalars.isSpace(byte) || byte == UInt8(ascii: ">") { break }
-            position += 1
+            if byte != UInt8(ascii: ">"), !XMLScalars.isSpace(byte) {
+                position += 1
+                continue
+            }
+            break
         }
         let name = nameStart..<position
         skipSpaces()
@@ -494,6 +518,19 @@ struct XMLTokenizer {
     private func isWhitespace(_ range: Range<Int>) -> Bool {
         for index in range where !XMLScalars.isSpace(bytes[index]) { return false }
         return true
+    }
+
+    /// The next `<` from `start`, or the end: a plain loop over the short runs between tags
+    /// (indentation, numbers), `memchr` beyond.
+    @inline(__always)
+    private func findTagStart(from start: Int) -> Int {
+        var index = start
+        let limit = min(bytes.count, start + 32)
+        while index < limit {
+            if bytes[index] == UInt8(ascii: "<") { return index }
+            index += 1
+        }
+        return find(UInt8(ascii: "<"), from: index) ?? bytes.count
     }
 
     private func find(_ byte: UInt8, from start: Int) -> Int? {
