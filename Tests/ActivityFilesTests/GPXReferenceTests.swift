@@ -33,7 +33,7 @@ struct GPXReference: Decodable {
 /// Our decoder against gpxpy on every GPX fixture: same points, times, samples and lengths.
 @Suite("GPX decoding agrees with gpxpy")
 struct GPXReferenceTests {
-    static let fixtures = ["garmin-run-1hz", "strava-ride-power", "multi-segment-hike", "gpx10-walk"]
+    static let fixtures = ["garmin-run-1hz", "strava-ride-power", "multi-segment-hike", "gpx10-walk", "stamina-export"]
 
     /// gpxpy's `geo.distance` for nearby points (haversine=False): an equirectangular
     /// approximation on a sphere of radius 6,378,137 m, with the elevation difference for 3D.
