@@ -23,6 +23,19 @@ def heart_rate(point):
     return None
 
 
+def monotonic_count(gpx):
+    """Points left under Stamina's rule: timed points, segments ordered by their first time,
+    points earlier than the one before dropped."""
+    segments = [[p.time for p in s.points if p.time is not None] for t in gpx.tracks for s in t.segments]
+    segments = sorted((s for s in segments if s), key=lambda s: s[0])
+    kept, last = 0, None
+    for times in segments:
+        for time in times:
+            if last is None or time >= last:
+                kept, last = kept + 1, time
+    return kept
+
+
 def main():
     for path in sorted(glob.glob(os.path.join(FIXTURES, "*.gpx"))):
         with open(path, "rb") as f:
@@ -36,15 +49,20 @@ def main():
             for segment in track.segments:
                 if not segment.points:
                     continue
+                timed = [p for p in segment.points if p.time is not None]
+                first = segment.points[0]
                 segments.append({
                     "count": len(segment.points),
-                    "firstTime": segment.points[0].time.timestamp(),
-                    "lastTime": segment.points[-1].time.timestamp(),
+                    "timedCount": len(timed),
+                    "firstTime": timed[0].time.timestamp() if timed else None,
+                    "lastTime": timed[-1].time.timestamp() if timed else None,
+                    "firstLatitude": first.latitude,
+                    "firstLongitude": first.longitude,
                     "length2D": segment.length_2d(),
                     "length3D": segment.length_3d(),
                 })
-                for index, point in enumerate(segment.points):
-                    if index % SAMPLE_EVERY == 0 or index == len(segment.points) - 1:
+                for index, point in enumerate(timed):
+                    if index % SAMPLE_EVERY == 0 or index == len(timed) - 1:
                         samples.append({
                             "time": point.time.timestamp(),
                             "latitude": point.latitude,
@@ -56,6 +74,8 @@ def main():
         reference = {
             "generator": f"gpxpy {gpxpy.__version__}",
             "pointCount": gpx.get_track_points_no(),
+            "timedPointCount": sum(s["timedCount"] for s in segments),
+            "monotonicPointCount": monotonic_count(gpx),
             "firstTime": bounds.start_time.timestamp() if bounds.start_time else None,
             "lastTime": bounds.end_time.timestamp() if bounds.end_time else None,
             "name": gpx.name or next((t.name for t in gpx.tracks if t.name), None),
