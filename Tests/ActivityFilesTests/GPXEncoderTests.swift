@@ -70,3 +70,27 @@ struct GPXEncoderTests {
         #expect(zip(first.points, second.points).allSatisfy(samePoint))
     }
 }
+
+@Suite("GPX and TCX encoding of odd values")
+struct GPXEncoderOddValueTests {
+    @Test("non-finite and out-of-schema values are left out rather than written")
+    func oddValues() throws {
+        var track = Track(format: .fit)
+        var point = TrackPoint(time: Date(timeIntervalSince1970: 0))
+        point.latitude = 10
+        point.longitude = 20
+        point.altitude = .nan
+        point.heartRate = 400
+        point.cadence = .infinity
+        point.power = -3
+        point.temperature = .nan
+        track.points = [point, point]
+        track.points[1].latitude = .nan
+        let gpx = try GPXDecoder().decode(GPXEncoder().encode(track))
+        #expect(gpx.points.count == 1)
+        #expect(gpx.points[0].altitude == nil && gpx.points[0].heartRate == nil && gpx.points[0].power == nil)
+        let tcx = try TCXDecoder().decode(TCXEncoder().encode(track))
+        #expect(tcx.points.count == 2 && tcx.points[1].latitude == nil)
+        #expect(tcx.points[0].cadence == nil && tcx.points[0].heartRate == nil)
+    }
+}

@@ -44,7 +44,8 @@ public struct GPXEncoder: Sendable {
         if let sport = track.sport { xml.appendElement("  <type>", sport, "</type>\n") }
         xml.append("  <trkseg>\n")
         for point in track.points {
-            guard let latitude = point.latitude, let longitude = point.longitude else { continue }
+            guard let latitude = point.latitude, let longitude = point.longitude, latitude.isFinite, longitude.isFinite
+            else { continue }
             appendPoint(point, latitude: latitude, longitude: longitude, to: &xml)
         }
         xml.append("  </trkseg>\n </trk>\n</gpx>\n")

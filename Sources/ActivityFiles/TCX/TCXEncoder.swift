@@ -113,7 +113,7 @@ public struct TCXEncoder: Sendable {
         xml.append("     <Trackpoint><Time>")
         xml.appendTimestamp(point.time)
         xml.append("</Time>")
-        if let latitude = point.latitude, let longitude = point.longitude {
+        if let latitude = point.latitude, let longitude = point.longitude, latitude.isFinite, longitude.isFinite {
             xml.append("<Position><LatitudeDegrees>")
             xml.appendDecimal(latitude, fractionDigits: 8)
             xml.append("</LatitudeDegrees><LongitudeDegrees>")

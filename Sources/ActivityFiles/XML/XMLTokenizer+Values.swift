@@ -22,6 +22,7 @@ extension XMLTokenizer {
     }
 
     /// The value of an attribute as a number; nil when absent or not a number.
+    @inline(__always)
     func attributeDouble(_ name: StaticString) throws(ActivityFileError) -> Double? {
         guard let text = try attribute(name) else { return nil }
         return withBytes(of: text) { XMLScalars.double($0) }

@@ -186,16 +186,22 @@ struct XMLTokenizer {
     // MARK: Names, attributes and strings
 
     /// Whether the current element's (or an attribute's) local name is `name`.
+    // Inlined: a call would copy the whole tokenizer to pass `self` from mutating callers.
+    @inline(__always)
     func localName(_ range: Range<Int>, is name: StaticString) -> Bool {
         let count = name.utf8CodeUnitCount
         guard range.count == count else { return false }
-        return memcmp(bytes.baseAddress! + range.lowerBound, name.utf8Start, count) == 0
+        return Self.equal(bytes.baseAddress! + range.lowerBound, name.utf8Start, count)
     }
 
     /// Whether the current element's local name is `name`.
+    // Inlined: a call would copy the whole tokenizer to pass `self` from mutating callers.
+    @inline(__always)
     func isNamed(_ name: StaticString) -> Bool { localName(localName, is: name) }
 
     /// The value of the attribute with the given local name, entities decoded.
+    // Inlined: a call would copy the whole tokenizer to pass `self` from mutating callers.
+    @inline(__always)
     func attribute(_ name: StaticString) throws(ActivityFileError) -> XMLText? {
         for attribute in attributeStorage[..<attributeCount] where localName(attribute.localName, is: name) {
             if find(UInt8(ascii: "&"), in: attribute.value) == nil {
@@ -209,6 +215,8 @@ struct XMLTokenizer {
     }
 
     /// Calls `body` with the bytes of `text`.
+    // Inlined: a call would copy the whole tokenizer to pass `self` from mutating callers.
+    @inline(__always)
     func withBytes<R>(of text: XMLText, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         if let decoded = text.decoded {
             return decoded.withUnsafeBufferPointer(body)
@@ -372,7 +380,7 @@ struct XMLTokenizer {
         let expected = innermost.name
         guard
             expected.count == name.count,
-            memcmp(bytes.baseAddress! + expected.lowerBound, bytes.baseAddress! + name.lowerBound, name.count) == 0
+            Self.equal(bytes.baseAddress! + expected.lowerBound, bytes.baseAddress! + name.lowerBound, name.count)
         else {
             throw corrupt(
                 "has </\(string(name))> where </\(string(expected))> (opened at line \(line(of: innermost.offset))) should close"
@@ -515,6 +523,8 @@ struct XMLTokenizer {
         while position < bytes.count, XMLScalars.isSpace(bytes[position]) { position += 1 }
     }
 
+    // Inlined: a call would copy the whole tokenizer to pass `self` from mutating callers.
+    @inline(__always)
     private func isWhitespace(_ range: Range<Int>) -> Bool {
         for index in range where !XMLScalars.isSpace(bytes[index]) { return false }
         return true
@@ -533,10 +543,14 @@ struct XMLTokenizer {
         return find(UInt8(ascii: "<"), from: index) ?? bytes.count
     }
 
+    // Inlined: a call would copy the whole tokenizer to pass `self` from mutating callers.
+    @inline(__always)
     private func find(_ byte: UInt8, from start: Int) -> Int? {
         find(byte, in: start..<bytes.count)
     }
 
+    // Inlined: a call would copy the whole tokenizer to pass `self` from mutating callers.
+    @inline(__always)
     private func find(_ byte: UInt8, in range: Range<Int>) -> Int? {
         guard range.lowerBound < range.upperBound else { return nil }
         guard let hit = memchr(bytes.baseAddress! + range.lowerBound, Int32(byte), range.count) else { return nil }
@@ -555,6 +569,19 @@ struct XMLTokenizer {
         return nil
     }
 
+    /// Byte equality for the short runs names are, where a loop beats a call to `memcmp`.
+    @inline(__always)
+    private static func equal(_ left: UnsafePointer<UInt8>, _ right: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        var index = 0
+        while index < count {
+            if left[index] != right[index] { return false }
+            index += 1
+        }
+        return true
+    }
+
+    // Inlined: a call would copy the whole tokenizer to pass `self` from mutating callers.
+    @inline(__always)
     private func starts(with prefix: StaticString) -> Bool {
         let count = prefix.utf8CodeUnitCount
         guard position + count <= bytes.count else { return false }
