@@ -22,7 +22,7 @@ public enum Gzip {
             throw ActivityFileError(.wrongFormat, "gzip: the file is not gzip-compressed (no 1f 8b signature)")
         }
         var output: [UInt8] = []
-        output.reserveCapacity(min(limit, max(bytes.count * 4, 4096)))
+        output.reserveCapacity(max(0, min(limit, bytes.count * 4)))
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         var stream = z_stream()
         // 16 + MAX_WBITS: expect a gzip header and trailer.

@@ -73,4 +73,14 @@ struct GzipTests {
         #expect(!Gzip.isGzip(bytes))
         #expect(throws: ActivityFileError.self) { try Gzip.decompress(bytes, limit: 1000) }
     }
+
+    @Test("a decoder given gzip bytes says they must be decompressed first")
+    func compressedInput() throws {
+        let compressed = try XMLFixtures.bytes("gpx/strava-ride-power.gpx.gz")
+        #expect(
+            throws: ActivityFileError(.wrongFormat, "GPX: the file is gzip-compressed; it must be decompressed first")
+        ) {
+            try GPXDecoder().decode(compressed)
+        }
+    }
 }

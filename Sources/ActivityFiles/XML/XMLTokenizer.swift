@@ -591,7 +591,12 @@ struct XMLTokenizer {
     // MARK: Errors
 
     private func notXML() -> ActivityFileError {
-        ActivityFileError(.wrongFormat, "\(formatName): the file is not XML, so it cannot be a \(formatName) file")
+        if bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B {
+            return ActivityFileError(
+                .wrongFormat, "\(formatName): the file is gzip-compressed; it must be decompressed first")
+        }
+        return ActivityFileError(
+            .wrongFormat, "\(formatName): the file is not XML, so it cannot be a \(formatName) file")
     }
 
     private func truncated(_ place: String) -> ActivityFileError {
