@@ -157,6 +157,8 @@ public struct ActivityFileError: Error, Sendable, Equatable, CustomStringConvert
         public static let empty = Code(name: "empty")
         /// A valid file of a kind Stamina does not import (e.g. a FIT course or settings file).
         public static let unsupported = Code(name: "unsupported")
+        /// The file, once decompressed, is larger than the caller allows (e.g. a gzip "zip bomb").
+        public static let tooLarge = Code(name: "tooLarge")
     }
 
     public var code: Code

@@ -1,0 +1,257 @@
+import Foundation
+
+/// Decodes GPX 1.0 and 1.1 files into a ``Track``.
+///
+/// What it reads:
+/// - every `<trkpt>` of every `<trk>` and `<trkseg>`; segments are put in time order (by their first
+///   point) and concatenated;
+/// - `<time>` (ISO 8601, with or without fractional seconds, `Z`, an offset or no zone, read as UTC),
+///   `<ele>`, GPX 1.0's `<speed>`;
+/// - in `<extensions>`, at any depth and whatever the namespace prefix: heart rate (`hr`,
+///   `heartrate`), cadence (`cad`, `cadence`), temperature (`atemp`, `temp`), power (`power`,
+///   `PowerInWatts`, `watts`) and speed (`speed`), which covers Garmin's TrackPointExtension v1 and
+///   v2, its PowerExtension, and the extensions Strava and others write;
+/// - the name from `<metadata><name>` (GPX 1.0: `<gpx><name>`), else the first `<trk><name>`; the
+///   sport from the first `<trk><type>`; the `creator` attribute as the device's manufacturer.
+///
+/// What it drops rather than rejects, so that one bad sample does not cost a whole activity:
+/// - a field whose value is impossible or unreadable: latitude outside −90…90 or longitude outside
+///   −180…180 (both coordinates go), heart rate outside 0…300, negative cadence, power or speed,
+///   `NaN`, infinities, text that is not a number;
+/// - a point without a readable `<time>`;
+/// - a point whose time is earlier than the point before it (time going backwards); points with the
+///   same time as the one before are kept.
+///
+/// Errors: not XML or another root element → `.wrongFormat`; a file cut off → `.truncated`;
+/// malformed XML → `.corrupt`; no track points with a time (a route, waypoints, a planned track) →
+/// `.empty`.
+public struct GPXDecoder: Sendable {
+    public init() {}
+
+    /// Decodes the bytes of a GPX file (not gzip-compressed; see ``Gzip``).
+    public func decode(_ bytes: [UInt8]) throws(ActivityFileError) -> Track {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(ActivityFileError) -> Track in
+            var reader = GPXReader(xml: XMLTokenizer(buffer, formatName: "GPX"))
+            return try reader.read(estimatedPoints: buffer.count / 120)
+        }
+    }
+}
+
+/// The recursive-descent reader behind ``GPXDecoder``; each method starts after its element's start
+/// tag and returns after its end tag.
+private struct GPXReader {
+    var xml: XMLTokenizer
+    var segments: [[TrackPoint]] = []
+    var metadataName: String?
+    var trackName: String?
+    var trackType: String?
+    var pointCount = 0
+    var timelessCount = 0
+    var firstBadTime: TimestampError?
+    var sawRoute = false
+    var sawWaypoint = false
+
+    mutating func read(estimatedPoints: Int) throws(ActivityFileError) -> Track {
+        while try xml.next() != .startElement {}
+        guard xml.isNamed("gpx") else {
+            let root = xml.string(xml.localName)
+            let hint = root == "TrainingCenterDatabase" ? " (it looks like a TCX file)" : ""
+            throw ActivityFileError(.wrongFormat, "GPX: the root element is <\(root)>, not <gpx>\(hint)")
+        }
+        let creator = try xml.attribute("creator").flatMap { xml.string($0) }
+        try readDocument(estimatedPoints: estimatedPoints)
+
+        var track = Track(format: .gpx)
+        track.points = try orderedPoints()
+        track.name = metadataName ?? trackName
+        track.sport = PlausibleValues.sportName(trackType)
+        track.startTime = track.points.first?.time
+        if let creator { track.device = Device(manufacturer: creator) }
+        return track
+    }
+
+    private mutating func readDocument(estimatedPoints: Int) throws(ActivityFileError) {
+        while true {
+            switch try xml.next() {
+            case .startElement:
+                if xml.isNamed("trk") {
+                    try readTrack(estimatedPoints: estimatedPoints)
+                } else if xml.isNamed("metadata") {
+                    try readMetadata()
+                } else if xml.isNamed("name") {
+                    let name = try xml.elementString()
+                    metadataName = metadataName ?? name
+                } else {
+                    if xml.isNamed("rte") { sawRoute = true }
+                    if xml.isNamed("wpt") { sawWaypoint = true }
+                    try xml.skipElement()
+                }
+            case .endElement, .endOfDocument:
+                return
+            case .text:
+                continue
+            }
+        }
+    }
+
+    private mutating func readMetadata() throws(ActivityFileError) {
+        while true {
+            switch try xml.next() {
+            case .startElement:
+                if xml.isNamed("name") {
+                    metadataName = try xml.elementString()
+                } else {
+                    try xml.skipElement()
+                }
+            case .endElement, .endOfDocument:
+                return
+            case .text:
+                continue
+            }
+        }
+    }
+
+    private mutating func readTrack(estimatedPoints: Int) throws(ActivityFileError) {
+        while true {
+            switch try xml.next() {
+            case .startElement:
+                if xml.isNamed("trkseg") {
+                    var points: [TrackPoint] = []
+                    points.reserveCapacity(segments.isEmpty ? estimatedPoints : 64)
+                    try readSegment(into: &points)
+                    if !points.isEmpty { segments.append(points) }
+                } else if xml.isNamed("name") {
+                    let name = try xml.elementString()
+                    trackName = trackName ?? name
+                } else if xml.isNamed("type") {
+                    let type = try xml.elementString()
+                    trackType = trackType ?? type
+                } else {
+                    try xml.skipElement()
+                }
+            case .endElement, .endOfDocument:
+                return
+            case .text:
+                continue
+            }
+        }
+    }
+
+    private mutating func readSegment(into points: inout [TrackPoint]) throws(ActivityFileError) {
+        while true {
+            switch try xml.next() {
+            case .startElement:
+                if xml.isNamed("trkpt") {
+                    // Filled in place: a TrackPoint is large enough that copies show in profiles.
+                    points.append(TrackPoint(time: Date(timeIntervalSinceReferenceDate: 0)))
+                    if !(try readPoint(into: &points[points.count - 1])) { points.removeLast() }
+                } else {
+                    try xml.skipElement()
+                }
+            case .endElement, .endOfDocument:
+                return
+            case .text:
+                continue
+            }
+        }
+    }
+
+    /// Reads a `<trkpt>` into `point`; false when it has no usable time.
+    private mutating func readPoint(into point: inout TrackPoint) throws(ActivityFileError) -> Bool {
+        pointCount += 1
+        let position = PlausibleValues.position(
+            latitude: try xml.attributeDouble("lat"), longitude: try xml.attributeDouble("lon"))
+        var time: Double?
+        point.latitude = position?.latitude
+        point.longitude = position?.longitude
+        while true {
+            switch try xml.next() {
+            case .startElement:
+                if xml.isNamed("ele") {
+                    point.altitude = PlausibleValues.finite(try xml.elementDouble())
+                } else if xml.isNamed("time") {
+                    switch try xml.elementTimestamp() {
+                    case .success(let seconds): time = seconds
+                    case .failure(let error): firstBadTime = firstBadTime ?? error
+                    }
+                } else if xml.isNamed("extensions") {
+                    try readExtensions(into: &point)
+                } else if xml.isNamed("speed") {
+                    point.speed = PlausibleValues.nonNegative(try xml.elementDouble())
+                } else {
+                    try xml.skipElement()
+                }
+            case .endElement, .endOfDocument:
+                guard let time else {
+                    timelessCount += 1
+                    return false
+                }
+                point.time = Date(timeIntervalSince1970: time)
+                return true
+            case .text:
+                continue
+            }
+        }
+    }
+
+    private mutating func readExtensions(into point: inout TrackPoint) throws(ActivityFileError) {
+        while true {
+            switch try xml.next() {
+            case .startElement:
+                if xml.isNamed("hr") || xml.isNamed("heartrate") {
+                    point.heartRate = PlausibleValues.heartRate(try xml.elementDouble())
+                } else if xml.isNamed("cad") || xml.isNamed("cadence") {
+                    point.cadence = PlausibleValues.nonNegative(try xml.elementDouble())
+                } else if xml.isNamed("atemp") || xml.isNamed("temp") {
+                    point.temperature = PlausibleValues.finite(try xml.elementDouble())
+                } else if xml.isNamed("power") || xml.isNamed("PowerInWatts") || xml.isNamed("watts") {
+                    point.power = PlausibleValues.nonNegative(try xml.elementDouble())
+                } else if xml.isNamed("speed") {
+                    point.speed = PlausibleValues.nonNegative(try xml.elementDouble())
+                } else {
+                    try readExtensions(into: &point)
+                }
+            case .endElement, .endOfDocument:
+                return
+            case .text:
+                continue
+            }
+        }
+    }
+
+    /// Segments in the order of their first times, concatenated; points earlier than their
+    /// predecessor dropped.
+    private func orderedPoints() throws(ActivityFileError) -> [TrackPoint] {
+        guard !segments.isEmpty else { throw emptyError() }
+        if segments.count == 1 { return TimeOrder.droppingBackwardSteps(segments[0]) }
+        let ordered = segments.enumerated().sorted { left, right in
+            let (leftTime, rightTime) = (left.element[0].time, right.element[0].time)
+            return leftTime == rightTime ? left.offset < right.offset : leftTime < rightTime
+        }
+        var points: [TrackPoint] = []
+        points.reserveCapacity(segments.reduce(0) { $0 + $1.count })
+        for segment in ordered { points.append(contentsOf: segment.element) }
+        return TimeOrder.droppingBackwardSteps(points)
+    }
+
+    private func emptyError() -> ActivityFileError {
+        if pointCount == 0 {
+            if sawRoute || sawWaypoint {
+                let what = sawRoute ? "a route" : "waypoints"
+                return ActivityFileError(
+                    .empty, "GPX: the file holds only \(what), no recorded track; there is no activity to import")
+            }
+            return ActivityFileError(.empty, "GPX: the file has no track points")
+        }
+        if let firstBadTime {
+            return ActivityFileError(
+                .empty,
+                "GPX: none of the \(pointCount) track points has a readable <time>; the one at line \(firstBadTime.line) says \"\(firstBadTime.text)\", which is not an ISO 8601 time"
+            )
+        }
+        return ActivityFileError(
+            .empty,
+            "GPX: none of the \(pointCount) track points has a <time>; this looks like a planned route, not a recorded activity"
+        )
+    }
+}
