@@ -37,9 +37,10 @@ public struct Track: Sendable, Equatable {
     }
 }
 
-/// The file formats Stamina reads.
+/// Where a track came from: one of the file formats Stamina reads, or `manual` for a session an app
+/// recorded and sent as JSON.
 public enum ActivityFileFormat: String, Sendable, Equatable, CaseIterable {
-    case fit, gpx, tcx
+    case fit, gpx, tcx, manual
 }
 
 /// One sample of a track; every field but the time is optional.

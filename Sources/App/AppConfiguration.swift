@@ -1,4 +1,5 @@
 import Accounts
+import Activities
 import Foundation
 import Logging
 import Persistence
@@ -14,12 +15,15 @@ public struct AppConfiguration: Sendable {
     /// HS256 key for access tokens; generated into the data directory when not configured.
     public var jwtSecret: [UInt8]?
     public var accounts = AccountsConfiguration()
+    /// Upload limits and where original files are kept (`<data dir>/files`).
+    public var activities: ActivitiesConfiguration
     /// Largest accepted JSON request body, in bytes.
     public var maxBodySize = 1 << 20
     public var logLevel = Logger.Level.info
 
     public init(database: DatabaseConfiguration) {
         self.database = database
+        self.activities = ActivitiesConfiguration(fileDirectory: "./data/files")
     }
 
     /// A configuration error names the variable and what is wrong with its value.

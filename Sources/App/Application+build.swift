@@ -1,4 +1,5 @@
 import Accounts
+import Activities
 import EventLog
 import Foundation
 import HTTPAPI
@@ -18,6 +19,7 @@ public struct StaminaComponents: Sendable {
     public let database: any Database
     public let accounts: AccountService
     public let tokens: TokenService
+    public let activities: ActivityService
 }
 
 /// Builds the whole server from its configuration: database, contexts, router and services.
@@ -41,6 +43,12 @@ public func buildApplication(
         configuration: configuration.accounts)
     let oidc = configuration.accounts.oidc.map(OIDCVerifier.init(configuration:))
     let verifier = BearerTokenVerifier(tokens: tokens, oidc: oidc, accounts: accounts)
+    let activityStore = SQLActivityStore()
+    let files = LocalFileStore(directory: configuration.activities.fileDirectory)
+    let activities = ActivityService(
+        database: database, store: activityStore, files: files, outbox: Outbox(),
+        athletes: AccountsAthleteDirectory(accounts: accounts, now: Date.init), configuration: configuration.activities)
+    let activityQueries = ActivityQueries(database: database, store: activityStore, files: files)
 
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: ProblemMiddleware(maxBodySize: configuration.maxBodySize))
@@ -50,8 +58,12 @@ public func buildApplication(
     api.get("openapi.json") { _, _ in try OpenAPIDocument.response() }
     let accountRoutes = AccountsRoutes(service: accounts, maxBodySize: configuration.maxBodySize)
     accountRoutes.addPublicRoutes(to: api)
-    accountRoutes.addAuthenticatedRoutes(
-        to: api.group().add(middleware: BearerAuthenticationMiddleware(verifier: verifier)))
+    let authenticated = api.group().add(middleware: BearerAuthenticationMiddleware(verifier: verifier))
+    accountRoutes.addAuthenticatedRoutes(to: authenticated)
+    ActivitiesRoutes(
+        service: activities, queries: activityQueries, configuration: configuration.activities,
+        maxBodySize: configuration.maxBodySize
+    ).addRoutes(to: authenticated)
 
     var application = Application(
         router: router,
@@ -61,9 +73,12 @@ public func buildApplication(
     application.addServices(database, ThreadPoolService(pool: hashingPool))
     application.beforeServerStarts {
         try await Migrations.prepare(database, logger: logger)
+        // Point partitions ahead of time: last month through the next two.
+        try await PointPartitions.ensure(
+            from: Date().addingTimeInterval(-31 * 86_400), through: Date().addingTimeInterval(62 * 86_400), in: database)
         try await oidc?.loadKeys()
     }
-    return (application, StaminaComponents(database: database, accounts: accounts, tokens: tokens))
+    return (application, StaminaComponents(database: database, accounts: accounts, tokens: tokens, activities: activities))
 }
 
 /// Shuts a thread pool down once the service group shuts down.

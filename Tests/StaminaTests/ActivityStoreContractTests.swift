@@ -1,6 +1,7 @@
 import Activities
 import ActivityFiles
 import Foundation
+import Geo
 import Persistence
 import Testing
 
@@ -37,7 +38,7 @@ struct ActivityStoreContractTests {
         try await TestDatabase.with(backend) { database in
             var stored = activity(user: UUID(), start: start)
             stored.pointCount = 600
-            stored.bounds = Bounds(minLatitude: 47, minLongitude: 8, maxLatitude: 47.06, maxLongitude: 8)
+            stored.bounds = BoundingBox(minLatitude: 47, minLongitude: 8, maxLatitude: 47.06, maxLongitude: 8)
             let track = points(from: start, count: 600)
             let insert = stored
             try await PointPartitions.ensure(from: start, through: start.addingTimeInterval(600), in: database)

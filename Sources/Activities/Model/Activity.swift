@@ -1,4 +1,5 @@
 import Foundation
+import Geo
 
 /// A completed workout: the blueprint's ActivitySession with its computed summary.
 ///
@@ -21,7 +22,7 @@ public struct Activity: Sendable, Equatable {
     public var externalID: String?
     public var pointCount: Int
     /// Bounding box of the route, when it has positions.
-    public var bounds: Bounds?
+    public var bounds: BoundingBox?
     /// The full metric set as JSON, and the version of the formulas that computed it.
     public var metricsJSON: String
     public var metricSetVersion: Int
@@ -31,7 +32,7 @@ public struct Activity: Sendable, Equatable {
     public init(
         id: UUID, userID: UUID, sport: String, subSport: String?, name: String, description: String?, startTime: Date,
         endTime: Date, visibility: ActivityVisibility, summary: ActivitySummary, source: ActivitySource,
-        externalID: String?, pointCount: Int, bounds: Bounds?, metricsJSON: String, metricSetVersion: Int,
+        externalID: String?, pointCount: Int, bounds: BoundingBox?, metricsJSON: String, metricSetVersion: Int,
         createdAt: Date, updatedAt: Date
     ) {
         self.id = id
@@ -102,20 +103,5 @@ public struct ActivitySource: Sendable, Equatable, Codable {
 
     public init(format: String) {
         self.format = format
-    }
-}
-
-/// A latitude/longitude box, degrees.
-public struct Bounds: Sendable, Equatable, Codable {
-    public var minLatitude: Double
-    public var minLongitude: Double
-    public var maxLatitude: Double
-    public var maxLongitude: Double
-
-    public init(minLatitude: Double, minLongitude: Double, maxLatitude: Double, maxLongitude: Double) {
-        self.minLatitude = minLatitude
-        self.minLongitude = minLongitude
-        self.maxLatitude = maxLatitude
-        self.maxLongitude = maxLongitude
     }
 }

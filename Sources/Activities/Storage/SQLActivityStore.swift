@@ -1,5 +1,6 @@
 import ActivityFiles
 import Foundation
+import Geo
 import Persistence
 
 /// `ActivityStore` in SQL both dialects accept; PostgreSQL additionally stores the route as a
@@ -202,11 +203,11 @@ public struct SQLActivityStore: ActivityStore {
         source.product = row.optionalString("product")
         source.fileHash = row.optionalString("file_hash")
         source.fileName = row.optionalString("file_name")
-        var bounds: Bounds?
+        var bounds: BoundingBox?
         if let minLatitude = row.optionalDouble("min_latitude"), let minLongitude = row.optionalDouble("min_longitude"),
             let maxLatitude = row.optionalDouble("max_latitude"), let maxLongitude = row.optionalDouble("max_longitude")
         {
-            bounds = Bounds(
+            bounds = BoundingBox(
                 minLatitude: minLatitude, minLongitude: minLongitude, maxLatitude: maxLatitude,
                 maxLongitude: maxLongitude)
         }

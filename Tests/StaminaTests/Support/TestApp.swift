@@ -17,6 +17,7 @@ func withTestApp(
     var configuration = AppConfiguration(database: database)
     configuration.dataDirectory =
         FileManager.default.temporaryDirectory.appendingPathComponent("stamina-data-\(UUID())").path
+    configuration.activities.fileDirectory = configuration.dataDirectory + "/files"
     configuration.jwtSecret = Array("test-signing-key-with-at-least-32-bytes".utf8)
     configuration.accounts.bcryptCost = 4
     configure(&configuration)
@@ -54,14 +55,14 @@ struct APIClient: Sendable {
 
     @discardableResult
     func send(
-        _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
+        _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil, bytes: [UInt8]? = nil,
         contentType: String = "application/json"
     ) async throws -> Reply {
         var headers: HTTPFields = [:]
         if let token { headers[.authorization] = "Bearer \(token)" }
-        if json != nil { headers[.contentType] = contentType }
-        let response = try await client.execute(
-            uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        if json != nil || bytes != nil { headers[.contentType] = contentType }
+        let body = json.map { ByteBuffer(string: $0) } ?? bytes.map { ByteBuffer(bytes: $0) }
+        let response = try await client.execute(uri: uri, method: method, headers: headers, body: body)
         return Reply(status: response.status, headers: response.headers, body: response.body)
     }
 

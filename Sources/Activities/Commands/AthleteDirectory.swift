@@ -1,0 +1,20 @@
+import Analytics
+import Foundation
+
+/// What Activities needs to know of an athlete, asked of Accounts through `App`'s wiring.
+public struct AthleteProfile: Sendable, Equatable {
+    /// Visibility of new activities when an upload does not say.
+    public var defaultVisibility: ActivityVisibility
+    /// Weight, age, sex and zones for calories and intensity metrics.
+    public var settings: AthleteSettings
+
+    public init(defaultVisibility: ActivityVisibility, settings: AthleteSettings) {
+        self.defaultVisibility = defaultVisibility
+        self.settings = settings
+    }
+}
+
+/// The narrow query protocol through which Activities reads athlete profiles.
+public protocol AthleteDirectory: Sendable {
+    func athlete(userID: UUID) async throws -> AthleteProfile?
+}
