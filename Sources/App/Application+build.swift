@@ -75,10 +75,13 @@ public func buildApplication(
         try await Migrations.prepare(database, logger: logger)
         // Point partitions ahead of time: last month through the next two.
         try await PointPartitions.ensure(
-            from: Date().addingTimeInterval(-31 * 86_400), through: Date().addingTimeInterval(62 * 86_400), in: database)
+            from: Date().addingTimeInterval(-31 * 86_400), through: Date().addingTimeInterval(62 * 86_400), in: database
+        )
         try await oidc?.loadKeys()
     }
-    return (application, StaminaComponents(database: database, accounts: accounts, tokens: tokens, activities: activities))
+    return (
+        application, StaminaComponents(database: database, accounts: accounts, tokens: tokens, activities: activities)
+    )
 }
 
 /// Shuts a thread pool down once the service group shuts down.

@@ -45,7 +45,8 @@ public final class ActivityService: Sendable {
         }
         guard let (format, gzipped) = ActivityFile.format(ofFileName: fileName) else {
             throw ActivitiesError(
-                .unsupportedFormat, "Cannot read \(fileName): send a .fit, .gpx or .tcx file, optionally gzipped (.gz).")
+                .unsupportedFormat, "Cannot read \(fileName): send a .fit, .gpx or .tcx file, optionally gzipped (.gz)."
+            )
         }
         let hash = LocalFileStore.hash(bytes)
         if let existing = try await existing(userID: identity.userID, fileHash: hash, externalID: options.externalID) {
@@ -78,7 +79,8 @@ public final class ActivityService: Sendable {
         track.startTime = manual.startTime
         track.points = try Self.validatedPoints(manual.points ?? [], limit: configuration.maxJSONPoints)
         var issues: [(String, String)] = []
-        let end = manual.endTime ?? manual.duration.map { manual.startTime.addingTimeInterval($0) } ?? track.points.last?.time
+        let end =
+            manual.endTime ?? manual.duration.map { manual.startTime.addingTimeInterval($0) } ?? track.points.last?.time
         if let end, end < manual.startTime { issues.append(("#/endTime", "must not be before startTime")) }
         if let duration = manual.duration, !(0...1_209_600).contains(duration) {
             issues.append(("#/duration", "must be between 0 and 1209600 seconds"))
@@ -124,7 +126,8 @@ public final class ActivityService: Sendable {
         }
         let profile = try await athletes.athlete(userID: userID)
         let sport = options.sport ?? Sport(fileSport: track.sport, subSport: track.subSport)
-        let metrics = ActivityMetrics.compute(track: track, athlete: profile?.settings ?? AthleteSettings(), sport: sport)
+        let metrics = ActivityMetrics.compute(
+            track: track, athlete: profile?.settings ?? AthleteSettings(), sport: sport)
         let activity = makeActivity(
             track: track, metrics: metrics, start: start, options: options, source: source, userID: userID,
             defaultVisibility: profile?.defaultVisibility ?? .private)
@@ -154,7 +157,8 @@ public final class ActivityService: Sendable {
     ) -> Activity {
         let device = track.deviceSummary
         let duration =
-            metrics.elapsedTime ?? device?.elapsedTime ?? track.points.last.map { $0.time.timeIntervalSince(start) } ?? 0
+            metrics.elapsedTime ?? device?.elapsedTime ?? track.points.last.map { $0.time.timeIntervalSince(start) }
+            ?? 0
         var summary = ActivitySummary(
             duration: duration, movingTime: metrics.movingTime ?? device?.timerTime ?? duration,
             distance: metrics.distance ?? device?.distance ?? 0)
@@ -184,8 +188,10 @@ public final class ActivityService: Sendable {
 
     /// "Morning Run"-style names by the UTC hour of the start.
     static func defaultName(sport: Sport, start: Date) -> String {
-        let hour = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: start).hour ?? 12
-        let part = hour < 5 ? "Night" : hour < 12 ? "Morning" : hour < 17 ? "Afternoon" : hour < 21 ? "Evening" : "Night"
+        let hour =
+            Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: start).hour ?? 12
+        let part =
+            hour < 5 ? "Night" : hour < 12 ? "Morning" : hour < 17 ? "Afternoon" : hour < 21 ? "Evening" : "Night"
         let words = sport.rawValue.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }
         return "\(part) \(words.joined(separator: " "))"
     }
@@ -201,20 +207,23 @@ public final class ActivityService: Sendable {
     /// Points of a JSON session, checked value by value; time must strictly increase.
     static func validatedPoints(_ points: [ManualPoint], limit: Int) throws -> [TrackPoint] {
         guard points.count <= limit else {
-            throw ActivitiesError(.validation, "Too many points.", fields: [("#/points", "must have at most \(limit) points")])
+            throw ActivitiesError(
+                .validation, "Too many points.", fields: [("#/points", "must have at most \(limit) points")])
         }
         var issues: [(String, String)] = []
         var result: [TrackPoint] = []
         result.reserveCapacity(points.count)
         let ranges: [(String, KeyPath<ManualPoint, Double?>, ClosedRange<Double>)] = [
-            ("latitude", \.latitude, -90...90), ("longitude", \.longitude, -180...180), ("altitude", \.altitude, -500...9_000),
+            ("latitude", \.latitude, -90...90), ("longitude", \.longitude, -180...180),
+            ("altitude", \.altitude, -500...9_000),
             ("distance", \.distance, 0...10_000_000), ("speed", \.speed, 0...150), ("heartRate", \.heartRate, 0...300),
             ("cadence", \.cadence, 0...300), ("power", \.power, 0...3_000), ("temperature", \.temperature, -60...70),
         ]
         for (index, point) in points.enumerated() {
             for (name, path, range) in ranges {
                 if let value = point[keyPath: path], !range.contains(value) {
-                    issues.append(("#/points/\(index)/\(name)", "must be between \(range.lowerBound) and \(range.upperBound)"))
+                    issues.append(
+                        ("#/points/\(index)/\(name)", "must be between \(range.lowerBound) and \(range.upperBound)"))
                 }
             }
             if (point.latitude == nil) != (point.longitude == nil) {
@@ -267,7 +276,10 @@ public final class ActivityService: Sendable {
             after.updatedAt = self.now()
             try await self.store.update(after, in: session)
             try await self.outbox.append(
-                [ActivityUpdated(before: ActivitySnapshot(before), after: ActivitySnapshot(after), changedFields: changed)],
+                [
+                    ActivityUpdated(
+                        before: ActivitySnapshot(before), after: ActivitySnapshot(after), changedFields: changed)
+                ],
                 in: session)
             return after
         }

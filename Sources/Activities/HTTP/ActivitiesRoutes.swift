@@ -14,7 +14,9 @@ public struct ActivitiesRoutes: Sendable {
     /// Largest JSON body (a JSON session with points may use up to the upload limit).
     let maxBodySize: Int
 
-    public init(service: ActivityService, queries: ActivityQueries, configuration: ActivitiesConfiguration, maxBodySize: Int) {
+    public init(
+        service: ActivityService, queries: ActivityQueries, configuration: ActivitiesConfiguration, maxBodySize: Int
+    ) {
         self.service = service
         self.queries = queries
         self.configuration = configuration
@@ -48,11 +50,13 @@ public struct ActivitiesRoutes: Sendable {
                 headers: [.location: "/api/v1/activities/\(activity.id)"])
         }
         group.get("activities/:id") { _, context in
-            let view = try await queries.view(id: try context.uuidParameter("id"), viewer: try context.requireIdentity())
+            let view = try await queries.view(
+                id: try context.uuidParameter("id"), viewer: try context.requireIdentity())
             return try Response.json(ActivityDetailResponse(view, tolerance: configuration.routeTolerance))
         }
         group.get("activities/:id/streams") { request, context in
-            let view = try await queries.view(id: try context.uuidParameter("id"), viewer: try context.requireIdentity())
+            let view = try await queries.view(
+                id: try context.uuidParameter("id"), viewer: try context.requireIdentity())
             let (keys, resolution) = try streamParameters(request.uri.queryParameters)
             return try Response.json(view.streams(keys: keys, resolution: resolution))
         }
@@ -96,8 +100,11 @@ public struct ActivitiesRoutes: Sendable {
                 sport = parsed.rawValue
             }
             let activities = try await queries.page(
-                owner: owner, viewer: identity, sport: sport, after: after, before: before, cursor: cursor, limit: limit)
-            let next = activities.count == limit ? activities.last.map { ActivityCursor(startTime: $0.startTime, id: $0.id) } : nil
+                owner: owner, viewer: identity, sport: sport, after: after, before: before, cursor: cursor, limit: limit
+            )
+            let next =
+                activities.count == limit
+                ? activities.last.map { ActivityCursor(startTime: $0.startTime, id: $0.id) } : nil
             return try Response.json(
                 ActivityPage(
                     items: activities.map { ActivitySummaryResponse($0, isOwner: owner == identity.userID) },
@@ -106,7 +113,8 @@ public struct ActivitiesRoutes: Sendable {
         group.post("users/me/privacy-zones") { request, context in
             let draft = try await request.decodeJSON(ZoneDraft.self, limit: maxBodySize)
             let zone = try await service.addPrivacyZone(
-                latitude: draft.latitude, longitude: draft.longitude, radius: draft.radius, by: try context.requireIdentity())
+                latitude: draft.latitude, longitude: draft.longitude, radius: draft.radius,
+                by: try context.requireIdentity())
             return try Response.json(zone, status: .created)
         }
         group.get("users/me/privacy-zones") { _, context in
@@ -189,7 +197,8 @@ public struct ActivitiesRoutes: Sendable {
             for name in raw.split(separator: ",") {
                 guard let key = StreamKey(rawValue: String(name)) else {
                     throw Problem.validation(
-                        pointer: "keys", "unknown stream \(name); known: \(StreamKey.allCases.map(\.rawValue).joined(separator: ","))")
+                        pointer: "keys",
+                        "unknown stream \(name); known: \(StreamKey.allCases.map(\.rawValue).joined(separator: ","))")
                 }
                 keys.insert(key)
             }
@@ -204,7 +213,9 @@ public struct ActivitiesRoutes: Sendable {
         return (keys, resolution)
     }
 
-    func pageParameters(_ parameters: FlatDictionary<Substring, Substring>) throws -> (Date?, Date?, ActivityCursor?, Int) {
+    func pageParameters(_ parameters: FlatDictionary<Substring, Substring>) throws -> (
+        Date?, Date?, ActivityCursor?, Int
+    ) {
         func date(_ name: String) throws -> Date? {
             guard let raw = parameters.get(name) else { return nil }
             guard let date = Timestamp.parse(raw) else {
@@ -214,7 +225,9 @@ public struct ActivitiesRoutes: Sendable {
         }
         var cursor: ActivityCursor?
         if let raw = parameters.get("cursor") {
-            guard let decoded = CursorCoding.decode(raw) else { throw Problem.validation(pointer: "cursor", "is not a valid cursor") }
+            guard let decoded = CursorCoding.decode(raw) else {
+                throw Problem.validation(pointer: "cursor", "is not a valid cursor")
+            }
             cursor = decoded
         }
         var limit = 20
@@ -233,7 +246,8 @@ public struct ActivitiesRoutes: Sendable {
         var issues: [Problem.FieldError] = []
         for (key, value) in patch.sorted(by: { $0.key < $1.key }) {
             switch (key, value) {
-            case ("name", .string(let name)) where !name.trimmingCharacters(in: .whitespaces).isEmpty && name.count <= 200:
+            case ("name", .string(let name))
+            where !name.trimmingCharacters(in: .whitespaces).isEmpty && name.count <= 200:
                 changes.name = name.trimmingCharacters(in: .whitespaces)
             case ("description", .null):
                 changes.description = .some(nil)
@@ -245,7 +259,8 @@ public struct ActivitiesRoutes: Sendable {
                 changes.visibility = ActivityVisibility(rawValue: raw)
             case ("name", _): issues.append(.init(pointer: "#/name", detail: "must be a string of 1 to 200 characters"))
             case ("description", _):
-                issues.append(.init(pointer: "#/description", detail: "must be null or a string of at most 10000 characters"))
+                issues.append(
+                    .init(pointer: "#/description", detail: "must be null or a string of at most 10000 characters"))
             case ("type", _): issues.append(.init(pointer: "#/type", detail: "must be a known sport"))
             case ("visibility", _):
                 issues.append(.init(pointer: "#/visibility", detail: "must be one of public, followers, private"))

@@ -70,7 +70,8 @@ struct ActivitySummaryResponse: Encodable {
         normalizedPower = summary.normalizedPower
         visibility = activity.visibility
         source = Source(
-            format: activity.source.format, manufacturer: activity.source.manufacturer, product: activity.source.product,
+            format: activity.source.format, manufacturer: activity.source.manufacturer,
+            product: activity.source.product,
             hasFile: isOwner && activity.source.fileHash != nil)
         externalId = isOwner ? activity.externalID : nil
         pointCount = activity.pointCount
@@ -149,7 +150,9 @@ enum CursorCoding {
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard text.count <= 100, let data = Data(base64Encoded: base64) else { return nil }
         let parts = String(decoding: data, as: UTF8.self).split(separator: ":")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+            return nil
+        }
         return ActivityCursor(startTime: Date(timeIntervalSince1970: Double(micros) / 1_000_000), id: id)
     }
 }

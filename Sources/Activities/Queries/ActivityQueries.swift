@@ -41,7 +41,8 @@ public struct ActivityQueries: Sendable {
             else { throw ActivitiesError(.notFound, "No such activity.") }
             let points = try await self.store.points(activityID: id, from: nil, to: nil, in: session)
             let zones =
-                activity.userID == viewer.userID ? [] : try await self.store.privacyZones(userID: activity.userID, in: session)
+                activity.userID == viewer.userID
+                ? [] : try await self.store.privacyZones(userID: activity.userID, in: session)
             return (activity, points, zones)
         }
         let metrics = try? JSONDecoder().decode(ActivityMetrics.self, from: Data(activity.metricsJSON.utf8))
@@ -70,7 +71,8 @@ public struct ActivityQueries: Sendable {
     public func page(
         owner: UUID, viewer: Identity, sport: String?, after: Date?, before: Date?, cursor: ActivityCursor?, limit: Int
     ) async throws -> [Activity] {
-        var query = ActivityQuery(userID: owner, visibilities: Self.visibilities(owner: owner, viewer: viewer), limit: limit)
+        var query = ActivityQuery(
+            userID: owner, visibilities: Self.visibilities(owner: owner, viewer: viewer), limit: limit)
         query.sport = sport
         query.after = after
         query.before = before
@@ -82,7 +84,9 @@ public struct ActivityQueries: Sendable {
     /// The original upload; only its owner may download it.
     public func originalFile(id: UUID, viewer: Identity) async throws -> (bytes: [UInt8], fileName: String) {
         let activity = try await database.read { try await self.store.activity(id: id, in: $0) }
-        guard let activity, activity.userID == viewer.userID else { throw ActivitiesError(.notFound, "No such activity.") }
+        guard let activity, activity.userID == viewer.userID else {
+            throw ActivitiesError(.notFound, "No such activity.")
+        }
         guard let hash = activity.source.fileHash, let bytes = try await files.get(hash) else {
             throw ActivitiesError(.notFound, "This activity was not uploaded as a file.")
         }
@@ -122,7 +126,8 @@ extension ActivityView {
                     points.contains { $0.coordinate != nil }
                     ? .array(
                         indices.map { index in
-                            points[index].coordinate.map { .array([.number($0.latitude), .number($0.longitude)]) } ?? .null
+                            points[index].coordinate.map { .array([.number($0.latitude), .number($0.longitude)]) }
+                                ?? .null
                         }) : nil
             case .distance: value = numbers(streams.distance)
             case .altitude: value = numbers(streams.altitude)
