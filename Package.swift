@@ -108,6 +108,8 @@ let package = Package(
             name: "stamina",
             dependencies: [
                 "App",
+                "Activities",
+                "ActivityFiles",
                 "Persistence",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -17,7 +17,8 @@ public struct SQLActivityStore: ActivityStore {
         "metric_set_version", "created_at", "updated_at",
     ]
     static let columnList = columns.joined(separator: ", ")
-    static let pointColumns = [
+    /// The columns of `activity_points`, in the order bulk inserts write them.
+    public static let pointColumnNames = [
         "activity_id", "time", "latitude", "longitude", "altitude", "distance", "speed", "heart_rate", "cadence",
         "power", "temperature",
     ]
@@ -36,7 +37,7 @@ public struct SQLActivityStore: ActivityStore {
                 .optional(point.power, SQLValue.real), .optional(point.temperature, SQLValue.real),
             ]
         }
-        try await session.bulkInsert(table: "activity_points", columns: Self.pointColumns, rows: rows)
+        try await session.bulkInsert(table: "activity_points", columns: Self.pointColumnNames, rows: rows)
         if session.dialect == .postgres {
             try await session.query(
                 """
