@@ -35,7 +35,8 @@ public func buildApplication(
     let tokens = await TokenService(
         signingKey: secret, accessTokenLifetime: configuration.accounts.accessTokenLifetime,
         refreshTokenLifetime: configuration.accounts.refreshTokenLifetime)
-    let hashingPool = NIOThreadPool(numberOfThreads: System.coreCount)
+    // One core is left to request handling, so logins cannot starve other requests.
+    let hashingPool = NIOThreadPool(numberOfThreads: max(1, System.coreCount - 1))
     hashingPool.start()
     let accounts = AccountService(
         database: database, store: SQLAccountStore(), outbox: Outbox(), tokens: tokens,

@@ -1,8 +1,10 @@
 import Persistence
 
-/// The Activities schema. In PostgreSQL the points live in a table range-partitioned by month on
-/// `time` (partitions are created ahead of time and on demand, see `PointPartitions`), and each
-/// route is a PostGIS LineString with a spatial index; SQLite keeps a bounding box instead.
+/// The Activities schema. Point values are 8-byte floats on both engines, so that streams and
+/// exports are the same numbers whichever database stores them. In PostgreSQL the points live in a
+/// table range-partitioned by month on `time` (partitions are created ahead of time and on demand,
+/// see `PointPartitions`), and each route is a PostGIS LineString with a spatial index; SQLite
+/// keeps a bounding box instead.
 public enum ActivitiesMigrations {
     public static let all: [Migration] = [
         Migration(
@@ -24,8 +26,9 @@ public enum ActivitiesMigrations {
                 """
                 CREATE TABLE activity_points (
                     activity_id UUID NOT NULL, time TIMESTAMPTZ NOT NULL, latitude DOUBLE PRECISION,
-                    longitude DOUBLE PRECISION, altitude REAL, distance DOUBLE PRECISION, speed REAL, heart_rate REAL,
-                    cadence REAL, power REAL, temperature REAL,
+                    longitude DOUBLE PRECISION, altitude DOUBLE PRECISION, distance DOUBLE PRECISION,
+                    speed DOUBLE PRECISION, heart_rate DOUBLE PRECISION, cadence DOUBLE PRECISION,
+                    power DOUBLE PRECISION, temperature DOUBLE PRECISION,
                     PRIMARY KEY (activity_id, time)) PARTITION BY RANGE (time)
                 """,
                 privacyZones(uuid: "UUID", timestamp: "TIMESTAMPTZ", real: "DOUBLE PRECISION"),
