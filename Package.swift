@@ -56,7 +56,12 @@ let package = Package(
         ),
         .target(
             name: "EventLog",
-            dependencies: ["Persistence"],
+            dependencies: [
+                "Persistence",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

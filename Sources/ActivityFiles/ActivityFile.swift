@@ -12,7 +12,8 @@ public enum ActivityFile {
         return nil
     }
 
-    /// Decodes `bytes` as `format`, inflating gzip first (at most `maxInflatedSize` bytes).
+    /// Decodes `bytes` as `format`, inflating gzip first (at most `maxInflatedSize` bytes), into a
+    /// track with one point per instant.
     public static func decode(
         _ bytes: [UInt8], format: ActivityFileFormat, gzipped: Bool, maxInflatedSize: Int
     ) throws(ActivityFileError) -> Track {
@@ -20,11 +21,13 @@ public enum ActivityFile {
             throw ActivityFileError(.wrongFormat, "The file is named .gz but is not gzip-compressed.")
         }
         let content = gzipped ? try Gzip.decompress(bytes, limit: maxInflatedSize) : bytes
+        let track: Track
         switch format {
-        case .fit: return try FITDecoder().decode(content)
-        case .gpx: return try GPXDecoder().decode(content)
-        case .tcx: return try TCXDecoder().decode(content)
+        case .fit: track = try FITDecoder().decode(content)
+        case .gpx: track = try GPXDecoder().decode(content)
+        case .tcx: track = try TCXDecoder().decode(content)
         case .manual: throw ActivityFileError(.unsupported, "Manual activities have no file format.")
         }
+        return track.mergingDuplicateTimes()
     }
 }

@@ -20,6 +20,7 @@ struct AccountsAthleteDirectory: AthleteDirectory {
         settings.heartRateZones = nil
         return AthleteProfile(
             defaultVisibility: ActivityVisibility(rawValue: user.defaultVisibility.rawValue) ?? .private,
+            timeZone: user.timeZone,
             settings: settings)
     }
 

@@ -41,6 +41,10 @@ extension DatabaseSession {
 public protocol Database: Service {
     var dialect: SQLDialect { get }
 
+    /// Signalled after every transaction this process ends (a rolled-back one only causes a spurious
+    /// wake-up, which costs a waiter one empty read).
+    var commits: CommitSignal { get }
+
     /// Runs `body` on a connection outside any explicit transaction (reads).
     @discardableResult
     func read<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T

@@ -8,6 +8,7 @@ import ServiceLifecycle
 /// The distributed database: PostgreSQL 15+ through a PostgresNIO connection pool.
 public final class PostgresDatabase: Database {
     public let dialect = SQLDialect.postgres
+    public let commits = CommitSignal()
     private let client: PostgresClient
     private let logger: Logger
 
@@ -65,6 +66,7 @@ public final class PostgresDatabase: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
+        defer { commits.signal() }
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 try await body(PostgresSession(connection: connection, logger: self.logger))

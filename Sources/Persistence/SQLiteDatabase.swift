@@ -12,6 +12,7 @@ import Synchronization
 /// reads use a small set of reader connections that see every committed write.
 public final class SQLiteDatabase: Database {
     public let dialect = SQLDialect.sqlite
+    public let commits = CommitSignal()
     public let path: String
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
@@ -60,6 +61,7 @@ public final class SQLiteDatabase: Database {
 
     public func transaction<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
         let session = SQLiteSession(connection: writer)
+        defer { commits.signal() }
         return try await writeLock.withLock {
             try await session.query("BEGIN IMMEDIATE")
             do {

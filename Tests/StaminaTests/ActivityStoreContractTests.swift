@@ -18,7 +18,8 @@ struct ActivityStoreContractTests {
         summary.averageHeartRate = 150
         return Activity(
             id: UUID(), userID: user, sport: sport, subSport: nil, name: "Morning run", description: nil,
-            startTime: start, endTime: start.addingTimeInterval(600), visibility: visibility, summary: summary,
+            startTime: start, endTime: start.addingTimeInterval(600), timeZone: "Europe/Zurich", visibility: visibility,
+            summary: summary,
             source: ActivitySource(format: "gpx"), externalID: nil, pointCount: 0, bounds: nil, metricsJSON: "{}",
             metricSetVersion: 1, createdAt: start, updatedAt: start)
     }

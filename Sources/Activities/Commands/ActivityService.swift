@@ -130,7 +130,7 @@ public final class ActivityService: Sendable {
             track: track, athlete: profile?.settings ?? AthleteSettings(), sport: sport)
         let activity = makeActivity(
             track: track, metrics: metrics, start: start, options: options, source: source, userID: userID,
-            defaultVisibility: profile?.defaultVisibility ?? .private)
+            profile: profile)
         if let last = track.points.last {
             try await PointPartitions.ensure(from: track.points[0].time, through: last.time, in: database)
         }
@@ -153,7 +153,7 @@ public final class ActivityService: Sendable {
 
     func makeActivity(
         track: Track, metrics: ActivityMetrics, start: Date, options: UploadOptions, source: ActivitySource,
-        userID: UUID, defaultVisibility: ActivityVisibility
+        userID: UUID, profile: AthleteProfile?
     ) -> Activity {
         let device = track.deviceSummary
         let duration =
@@ -180,7 +180,8 @@ public final class ActivityService: Sendable {
             id: newID(), userID: userID, sport: metrics.sport.rawValue, subSport: track.subSport,
             name: options.name ?? track.name ?? Self.defaultName(sport: metrics.sport, start: start),
             description: options.description, startTime: start, endTime: start.addingTimeInterval(duration),
-            visibility: options.visibility ?? defaultVisibility, summary: summary, source: source,
+            timeZone: profile?.timeZone ?? "UTC",
+            visibility: options.visibility ?? profile?.defaultVisibility ?? .private, summary: summary, source: source,
             externalID: options.externalID, pointCount: track.points.count, bounds: BoundingBox(coordinates),
             metricsJSON: Self.encode(metrics), metricSetVersion: metrics.metricSetVersion, createdAt: time,
             updatedAt: time)

@@ -5,11 +5,14 @@ import Foundation
 public struct AthleteProfile: Sendable, Equatable {
     /// Visibility of new activities when an upload does not say.
     public var defaultVisibility: ActivityVisibility
+    /// IANA time zone, for the local day of new activities.
+    public var timeZone: String
     /// Weight, age, sex and zones for calories and intensity metrics.
     public var settings: AthleteSettings
 
-    public init(defaultVisibility: ActivityVisibility, settings: AthleteSettings) {
+    public init(defaultVisibility: ActivityVisibility, timeZone: String, settings: AthleteSettings) {
         self.defaultVisibility = defaultVisibility
+        self.timeZone = timeZone
         self.settings = settings
     }
 }

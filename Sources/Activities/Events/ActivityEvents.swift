@@ -7,6 +7,8 @@ public struct ActivitySnapshot: Codable, Sendable, Equatable {
     public var userID: UUID
     public var sport: String
     public var startTime: Date
+    /// The local day of the start, `YYYY-MM-DD`, in the activity's time zone.
+    public var localDate: String
     public var visibility: ActivityVisibility
     public var duration: Double
     public var movingTime: Double
@@ -19,6 +21,7 @@ public struct ActivitySnapshot: Codable, Sendable, Equatable {
         userID = activity.userID
         sport = activity.sport
         startTime = activity.startTime
+        localDate = activity.localDate
         visibility = activity.visibility
         duration = activity.summary.duration
         movingTime = activity.summary.movingTime

@@ -15,6 +15,9 @@ public struct Activity: Sendable, Equatable {
     public var description: String?
     public var startTime: Date
     public var endTime: Date
+    /// The athlete's IANA time zone when the activity was recorded; its local day counts for
+    /// weekly and monthly totals.
+    public var timeZone: String
     public var visibility: ActivityVisibility
     public var summary: ActivitySummary
     public var source: ActivitySource
@@ -29,9 +32,18 @@ public struct Activity: Sendable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
 
+    /// The day the activity started, `YYYY-MM-DD`, in its time zone.
+    public var localDate: String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")!
+        let day = calendar.dateComponents([.year, .month, .day], from: startTime)
+        return String(format: "%04d-%02d-%02d", day.year ?? 1970, day.month ?? 1, day.day ?? 1)
+    }
+
     public init(
         id: UUID, userID: UUID, sport: String, subSport: String?, name: String, description: String?, startTime: Date,
-        endTime: Date, visibility: ActivityVisibility, summary: ActivitySummary, source: ActivitySource,
+        endTime: Date, timeZone: String, visibility: ActivityVisibility, summary: ActivitySummary,
+        source: ActivitySource,
         externalID: String?, pointCount: Int, bounds: BoundingBox?, metricsJSON: String, metricSetVersion: Int,
         createdAt: Date, updatedAt: Date
     ) {
@@ -43,6 +55,7 @@ public struct Activity: Sendable, Equatable {
         self.description = description
         self.startTime = startTime
         self.endTime = endTime
+        self.timeZone = timeZone
         self.visibility = visibility
         self.summary = summary
         self.source = source

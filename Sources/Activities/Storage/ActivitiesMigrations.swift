@@ -47,7 +47,7 @@ public enum ActivitiesMigrations {
         """
         CREATE TABLE activities (
             id \(uuid) PRIMARY KEY, user_id \(uuid) NOT NULL, sport TEXT NOT NULL, sub_sport TEXT, name TEXT NOT NULL,
-            description TEXT, start_time \(timestamp) NOT NULL, end_time \(timestamp) NOT NULL,
+            description TEXT, start_time \(timestamp) NOT NULL, end_time \(timestamp) NOT NULL, time_zone TEXT NOT NULL,
             visibility TEXT NOT NULL, duration \(real) NOT NULL, moving_time \(real) NOT NULL, distance \(real) NOT NULL,
             calories \(real), elevation_gain \(real), elevation_loss \(real), average_speed \(real), max_speed \(real),
             average_heart_rate \(real), max_heart_rate \(real), average_cadence \(real), max_cadence \(real),

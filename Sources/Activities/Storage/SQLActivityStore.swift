@@ -9,7 +9,8 @@ public struct SQLActivityStore: ActivityStore {
     public init() {}
 
     static let columns = [
-        "id", "user_id", "sport", "sub_sport", "name", "description", "start_time", "end_time", "visibility",
+        "id", "user_id", "sport", "sub_sport", "name", "description", "start_time", "end_time", "time_zone",
+        "visibility",
         "duration", "moving_time", "distance", "calories", "elevation_gain", "elevation_loss", "average_speed",
         "max_speed", "average_heart_rate", "max_heart_rate", "average_cadence", "max_cadence", "average_power",
         "max_power", "normalized_power", "source_format", "manufacturer", "product", "file_hash", "file_name",
@@ -170,7 +171,8 @@ public struct SQLActivityStore: ActivityStore {
         return [
             .uuid(activity.id), .uuid(activity.userID), .text(activity.sport), text(activity.subSport),
             .text(activity.name), text(activity.description), .date(activity.startTime), .date(activity.endTime),
-            .text(activity.visibility.rawValue), .real(summary.duration), .real(summary.movingTime),
+            .text(activity.timeZone), .text(activity.visibility.rawValue), .real(summary.duration),
+            .real(summary.movingTime),
             .real(summary.distance), real(summary.calories), real(summary.elevationGain), real(summary.elevationLoss),
             real(summary.averageSpeed), real(summary.maxSpeed), real(summary.averageHeartRate),
             real(summary.maxHeartRate), real(summary.averageCadence), real(summary.maxCadence),
@@ -216,7 +218,7 @@ public struct SQLActivityStore: ActivityStore {
             id: try row.uuid("id"), userID: try row.uuid("user_id"), sport: try row.string("sport"),
             subSport: row.optionalString("sub_sport"), name: try row.string("name"),
             description: row.optionalString("description"), startTime: try row.date("start_time"),
-            endTime: try row.date("end_time"),
+            endTime: try row.date("end_time"), timeZone: try row.string("time_zone"),
             visibility: ActivityVisibility(rawValue: try row.string("visibility")) ?? .private, summary: summary,
             source: source, externalID: row.optionalString("external_id"), pointCount: try row.int("point_count"),
             bounds: bounds, metricsJSON: try row.string("metrics"), metricSetVersion: try row.int("metric_set_version"),

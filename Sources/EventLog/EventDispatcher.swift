@@ -1,0 +1,180 @@
+import Foundation
+import Logging
+import Metrics
+import Persistence
+import ServiceLifecycle
+
+/// How the dispatcher retries and paces itself.
+public struct DispatcherConfiguration: Sendable {
+    /// Events read and applied per transaction.
+    public var batchSize = 500
+    /// Attempts per event before it goes to the dead letters.
+    public var maxAttempts = 5
+    /// Delay before the second attempt; doubles with each further attempt.
+    public var initialBackoff = Duration.milliseconds(50)
+    /// How long to wait for a commit signal before looking at the log anyway (commits made by other
+    /// processes are only seen this way).
+    public var pollInterval = Duration.seconds(1)
+
+    public init() {}
+}
+
+/// Delivers outbox events to consumers, in order, in-process (embedded mode).
+///
+/// Each consumer's position is stored with the effects of the events it applied, in one
+/// transaction per batch: a crash between commit and dispatch loses nothing (the events wait in
+/// the log) and a redelivery after a crash never applies an event twice. An event that keeps
+/// failing is retried with exponential backoff, then recorded as a dead letter and passed over, so
+/// one bad event cannot stop a consumer.
+public struct EventDispatcher: Service {
+    let database: any Database
+    let consumers: [any EventConsumer]
+    let configuration: DispatcherConfiguration
+    let logger: Logger
+    let outbox = Outbox()
+
+    public init(
+        database: any Database, consumers: [any EventConsumer], configuration: DispatcherConfiguration = .init(),
+        logger: Logger
+    ) {
+        self.database = database
+        self.consumers = consumers
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let generation = database.commits.generation
+                do {
+                    var busy = false
+                    for consumer in consumers {
+                        busy = try await dispatchBatch(to: consumer) > 0 || busy
+                    }
+                    if busy { continue }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.warning("event dispatch failed; retrying", metadata: ["error": "\(error)"])
+                }
+                await database.commits.wait(after: generation, timeout: configuration.pollInterval)
+            }
+        }
+    }
+
+    /// Applies every event the consumers have not seen yet and returns when they are all caught up.
+    /// For tests, commands and rebuilds.
+    public func drain() async throws {
+        for consumer in consumers {
+            while try await dispatchBatch(to: consumer) > 0 {}
+        }
+    }
+
+    /// Applies the next batch to `consumer`; returns how many events it handled.
+    func dispatchBatch(to consumer: any EventConsumer) async throws -> Int {
+        let batchSize = configuration.batchSize
+        let outbox = self.outbox
+        let events = try await database.read { session in
+            let position = try await ConsumerStore.position(of: consumer.name, in: session)
+            return try await outbox.read(after: position, limit: batchSize, in: session)
+        }
+        guard let last = events.last else { return 0 }
+        do {
+            try await database.transaction { session in
+                // Re-check the position inside the transaction: another dispatcher may have advanced it.
+                guard try await ConsumerStore.position(of: consumer.name, in: session) < events[0].position else {
+                    return
+                }
+                for event in events {
+                    try await consumer.apply(event, in: session)
+                }
+                try await ConsumerStore.setPosition(last.position, of: consumer.name, in: session)
+            }
+            Counter(label: "stamina_events_applied_total", dimensions: [("consumer", consumer.name)])
+                .increment(by: events.count)
+        } catch {
+            // Isolate the failing event: apply one by one with retries.
+            for event in events {
+                try await applyWithRetries(event, to: consumer)
+            }
+        }
+        return events.count
+    }
+
+    private func applyWithRetries(_ event: EventEnvelope, to consumer: any EventConsumer) async throws {
+        var backoff = configuration.initialBackoff
+        var lastError: any Error = CancellationError()
+        for attempt in 1...configuration.maxAttempts {
+            do {
+                try await database.transaction { session in
+                    guard try await ConsumerStore.position(of: consumer.name, in: session) < event.position else {
+                        return
+                    }
+                    try await consumer.apply(event, in: session)
+                    try await ConsumerStore.setPosition(event.position, of: consumer.name, in: session)
+                }
+                return
+            } catch {
+                lastError = error
+                logger.warning(
+                    "consumer failed on an event",
+                    metadata: [
+                        "consumer": "\(consumer.name)", "position": "\(event.position)", "attempt": "\(attempt)",
+                        "error": "\(error)",
+                    ])
+                if attempt < configuration.maxAttempts {
+                    try await Task.sleep(for: backoff)
+                    backoff *= 2
+                }
+            }
+        }
+        let letter = DeadLetter(
+            consumer: consumer.name, position: event.position, eventID: event.eventID, eventType: event.eventType,
+            attempts: configuration.maxAttempts, error: String(describing: lastError), failedAt: Date())
+        try await database.transaction { session in
+            try await ConsumerStore.addDeadLetter(letter, in: session)
+            try await ConsumerStore.setPosition(event.position, of: consumer.name, in: session)
+        }
+        Counter(label: "stamina_dead_letters_total", dimensions: [("consumer", consumer.name)]).increment()
+        logger.error(
+            "event moved to dead letters",
+            metadata: ["consumer": "\(consumer.name)", "position": "\(event.position)", "type": "\(event.eventType)"])
+    }
+
+    /// Applies a dead letter's event again; on success the dead letter is removed.
+    public func replay(consumer name: String, position: Int64) async throws {
+        guard let consumer = consumers.first(where: { $0.name == name }) else {
+            throw DispatchError("no consumer named \(name)")
+        }
+        let outbox = self.outbox
+        try await database.transaction { session in
+            guard let event = try await outbox.read(after: position - 1, limit: 1, in: session).first,
+                event.position == position
+            else { throw DispatchError("no event at position \(position)") }
+            try await consumer.apply(event, in: session)
+            try await ConsumerStore.removeDeadLetter(consumer: name, position: position, in: session)
+        }
+    }
+
+    /// Rebuilds a consumer's read model: reset, position 0, then every event again.
+    public func rebuild(consumer name: String) async throws {
+        guard let consumer = consumers.first(where: { $0.name == name }) else {
+            throw DispatchError("no consumer named \(name); known: \(consumers.map(\.name).joined(separator: ", "))")
+        }
+        try await database.transaction { session in
+            try await consumer.reset(in: session)
+            try await ConsumerStore.setPosition(0, of: name, in: session)
+        }
+        while try await dispatchBatch(to: consumer) > 0 {}
+    }
+}
+
+/// A dispatcher operation that cannot be done (unknown consumer or position).
+public struct DispatchError: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
