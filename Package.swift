@@ -94,6 +94,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Insights",
+            dependencies: [
+                "Persistence",
+                "EventLog",
+                "HTTPAPI",
+                "Activities",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "App",
             dependencies: [
                 "HTTPAPI",
@@ -101,6 +113,7 @@ let package = Package(
                 "EventLog",
                 "Accounts",
                 "Activities",
+                "Insights",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -115,6 +128,7 @@ let package = Package(
                 "App",
                 "Activities",
                 "ActivityFiles",
+                "EventLog",
                 "Persistence",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -143,6 +157,7 @@ let package = Package(
                 "Activities",
                 "ActivityFiles",
                 "Analytics",
+                "Insights",
                 "HTTPAPI",
                 "Persistence",
                 "EventLog",

@@ -4,6 +4,7 @@ import EventLog
 import Foundation
 import HTTPAPI
 import Hummingbird
+import Insights
 import Logging
 import NIOCore
 import NIOPosix
@@ -20,6 +21,12 @@ public struct StaminaComponents: Sendable {
     public let accounts: AccountService
     public let tokens: TokenService
     public let activities: ActivityService
+    public let dispatcher: EventDispatcher
+}
+
+/// Every consumer of the event log, by name (for the dispatcher and `stamina projections`).
+public func eventConsumers(logger: Logger) -> [any EventConsumer] {
+    [ProgressProjection(logger: logger)]
 }
 
 /// Builds the whole server from its configuration: database, contexts, router and services.
@@ -50,6 +57,11 @@ public func buildApplication(
         database: database, store: activityStore, files: files, outbox: Outbox(),
         athletes: AccountsAthleteDirectory(accounts: accounts, now: Date.init), configuration: configuration.activities)
     let activityQueries = ActivityQueries(database: database, store: activityStore, files: files)
+    let progress = ProgressQueries(database: database, timeZones: AccountsTimeZones(accounts: accounts))
+    let migrated = CommitSignal()
+    let dispatcher = EventDispatcher(
+        database: database, consumers: eventConsumers(logger: logger), logger: logger,
+        ready: { await migrated.wait(after: 0, timeout: .seconds(86_400 * 365)) })
 
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: ProblemMiddleware(maxBodySize: configuration.maxBodySize))
@@ -57,7 +69,8 @@ public func buildApplication(
     OperationsRoutes(database: database, metrics: metrics).add(to: router)
     let api = router.group("api/v1")
     api.get("openapi.json") { _, _ in try OpenAPIDocument.response() }
-    let accountRoutes = AccountsRoutes(service: accounts, maxBodySize: configuration.maxBodySize)
+    let accountRoutes = AccountsRoutes(
+        service: accounts, maxBodySize: configuration.maxBodySize, progress: InsightsGoalProgress(progress: progress))
     accountRoutes.addPublicRoutes(to: api)
     let authenticated = api.group().add(middleware: BearerAuthenticationMiddleware(verifier: verifier))
     accountRoutes.addAuthenticatedRoutes(to: authenticated)
@@ -65,23 +78,27 @@ public func buildApplication(
         service: activities, queries: activityQueries, configuration: configuration.activities,
         maxBodySize: configuration.maxBodySize
     ).addRoutes(to: authenticated)
+    InsightsRoutes(progress: progress).addRoutes(to: authenticated)
 
     var application = Application(
         router: router,
         configuration: .init(
             address: .hostname(configuration.hostname, port: configuration.port), serverName: "Stamina"),
         logger: logger)
-    application.addServices(database, ThreadPoolService(pool: hashingPool))
+    application.addServices(database, ThreadPoolService(pool: hashingPool), dispatcher)
     application.beforeServerStarts {
         try await Migrations.prepare(database, logger: logger)
         // Point partitions ahead of time: last month through the next two.
         try await PointPartitions.ensure(
             from: Date().addingTimeInterval(-31 * 86_400), through: Date().addingTimeInterval(62 * 86_400), in: database
         )
+        migrated.signal()
         try await oidc?.loadKeys()
     }
     return (
-        application, StaminaComponents(database: database, accounts: accounts, tokens: tokens, activities: activities)
+        application,
+        StaminaComponents(
+            database: database, accounts: accounts, tokens: tokens, activities: activities, dispatcher: dispatcher)
     )
 }
 

@@ -1,6 +1,7 @@
 import Accounts
 import Activities
 import EventLog
+import Insights
 import Logging
 import Persistence
 
@@ -11,7 +12,8 @@ public enum Migrations {
         module: "core", version: 1, name: "postgis", sqlite: [], postgres: ["CREATE EXTENSION IF NOT EXISTS postgis"])
 
     public static let all: [Migration] =
-        [postgis] + Outbox.migrations + AccountsMigrations.all + ActivitiesMigrations.all
+        [postgis] + Outbox.migrations + ConsumerStore.migrations + AccountsMigrations.all + ActivitiesMigrations.all
+        + ProgressProjection.migrations
 
     /// Checks what the server needs of the database engine, then migrates.
     public static func prepare(_ database: any Database, logger: Logger) async throws {

@@ -35,6 +35,15 @@ public enum ConsumerStore {
         ]
     }
 
+    /// The consumer's position, locked until the transaction ends (PostgreSQL; SQLite transactions
+    /// are serial anyway), so that two dispatchers never apply the same events.
+    static func lockedPosition(of consumer: String, in session: any DatabaseSession) async throws -> Int64 {
+        if session.dialect == .postgres {
+            try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", [.text("consumer:" + consumer)])
+        }
+        return try await position(of: consumer, in: session)
+    }
+
     public static func position(of consumer: String, in session: any DatabaseSession) async throws -> Int64 {
         Int64(
             try await session.first("SELECT position FROM consumer_positions WHERE consumer = $1", [.text(consumer)])?

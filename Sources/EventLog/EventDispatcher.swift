@@ -32,19 +32,23 @@ public struct EventDispatcher: Service {
     let configuration: DispatcherConfiguration
     let logger: Logger
     let outbox = Outbox()
+    /// Awaited before the first dispatch (the server opens it once migrations are done).
+    let ready: (@Sendable () async -> Void)?
 
     public init(
         database: any Database, consumers: [any EventConsumer], configuration: DispatcherConfiguration = .init(),
-        logger: Logger
+        logger: Logger, ready: (@Sendable () async -> Void)? = nil
     ) {
         self.database = database
         self.consumers = consumers
         self.configuration = configuration
         self.logger = logger
+        self.ready = ready
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            await ready?()
             while !Task.isCancelled {
                 let generation = database.commits.generation
                 do {
@@ -83,7 +87,7 @@ public struct EventDispatcher: Service {
         do {
             try await database.transaction { session in
                 // Re-check the position inside the transaction: another dispatcher may have advanced it.
-                guard try await ConsumerStore.position(of: consumer.name, in: session) < events[0].position else {
+                guard try await ConsumerStore.lockedPosition(of: consumer.name, in: session) < events[0].position else {
                     return
                 }
                 for event in events {
@@ -108,7 +112,7 @@ public struct EventDispatcher: Service {
         for attempt in 1...configuration.maxAttempts {
             do {
                 try await database.transaction { session in
-                    guard try await ConsumerStore.position(of: consumer.name, in: session) < event.position else {
+                    guard try await ConsumerStore.lockedPosition(of: consumer.name, in: session) < event.position else {
                         return
                     }
                     try await consumer.apply(event, in: session)
@@ -133,6 +137,9 @@ public struct EventDispatcher: Service {
             consumer: consumer.name, position: event.position, eventID: event.eventID, eventType: event.eventType,
             attempts: configuration.maxAttempts, error: String(describing: lastError), failedAt: Date())
         try await database.transaction { session in
+            guard try await ConsumerStore.lockedPosition(of: consumer.name, in: session) < event.position else {
+                return
+            }
             try await ConsumerStore.addDeadLetter(letter, in: session)
             try await ConsumerStore.setPosition(event.position, of: consumer.name, in: session)
         }

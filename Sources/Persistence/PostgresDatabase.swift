@@ -164,7 +164,7 @@ struct PostgresSession: DatabaseSession {
             case .bool: return .bool(try cell.decode(Bool.self))
             case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
             case .float4, .float8: return .real(try cell.decode(Double.self))
-            case .numeric: return .real(Double(try cell.decode(String.self)) ?? .nan)
+            case .numeric: return .real(try cell.decode(Double.self))
             case .uuid: return .uuid(try cell.decode(UUID.self))
             case .timestamptz, .timestamp: return .date(try cell.decode(Date.self))
             case .bytea: return .blob(Array(bytes.readableBytesView))

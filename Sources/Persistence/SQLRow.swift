@@ -52,7 +52,7 @@ public struct SQLRow: Sendable {
     public func optionalInt(_ name: String) -> Int? {
         switch self[name] {
         case .integer(let value): Int(value)
-        case .real(let value): Int(value)
+        case .real(let value): value.isFinite && abs(value) < 9e18 ? Int(value) : nil
         case .bool(let value): value ? 1 : 0
         default: nil
         }

@@ -10,7 +10,7 @@ import Prometheus
 struct Stamina: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stamina, the open-source fitness platform backend.",
-        subcommands: [Serve.self, Migrate.self, Version.self, Bench.self])
+        subcommands: [Serve.self, Migrate.self, Events.self, Projections.self, Version.self, Bench.self])
 }
 
 struct Serve: AsyncParsableCommand {

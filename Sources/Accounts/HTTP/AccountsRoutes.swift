@@ -7,10 +7,13 @@ public struct AccountsRoutes: Sendable {
     let service: AccountService
     /// Largest accepted request body, in bytes.
     let maxBodySize: Int
+    /// Measures goals; without it goals are listed without progress.
+    let progress: (any GoalProgressSource)?
 
-    public init(service: AccountService, maxBodySize: Int) {
+    public init(service: AccountService, maxBodySize: Int, progress: (any GoalProgressSource)? = nil) {
         self.service = service
         self.maxBodySize = maxBodySize
+        self.progress = progress
     }
 
     struct Credentials: Decodable {
@@ -46,7 +49,25 @@ public struct AccountsRoutes: Sendable {
     }
 
     struct GoalList: Encodable {
-        var items: [Goal]
+        var items: [GoalResponse]
+    }
+
+    /// A goal with its progress in the current window.
+    struct GoalResponse: Encodable {
+        var goal: Goal
+        var progress: GoalStatus?
+
+        func encode(to encoder: any Encoder) throws {
+            try goal.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encodeIfPresent(progress, forKey: .progress)
+        }
+
+        enum Keys: String, CodingKey { case progress }
+    }
+
+    func response(_ goal: Goal) async throws -> GoalResponse {
+        GoalResponse(goal: goal, progress: try await progress?.status(of: goal))
     }
 
     /// Adds the public routes (no token) to `group`.
@@ -100,11 +121,15 @@ public struct AccountsRoutes: Sendable {
             return try Response.json(try await service.createGoal(draft, by: identity), status: .created)
         }
         group.get("goals") { _, context in
-            try Response.json(GoalList(items: try await service.goals(of: try context.requireIdentity())))
+            var items: [GoalResponse] = []
+            for goal in try await service.goals(of: try context.requireIdentity()) {
+                items.append(try await response(goal))
+            }
+            return try Response.json(GoalList(items: items))
         }
         group.get("goals/:id") { _, context in
-            try Response.json(
-                try await service.goal(id: try context.uuidParameter("id"), of: try context.requireIdentity()))
+            let goal = try await service.goal(id: try context.uuidParameter("id"), of: try context.requireIdentity())
+            return try Response.json(try await response(goal))
         }
         group.patch("goals/:id") { request, context in
             let identity = try context.requireIdentity()

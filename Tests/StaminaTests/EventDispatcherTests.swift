@@ -1,0 +1,124 @@
+import EventLog
+import Foundation
+import Logging
+import Persistence
+import Synchronization
+import Testing
+
+/// The in-process dispatcher against both databases, with consumers that count and that fail.
+@Suite("Event dispatcher")
+struct EventDispatcherTests {
+    struct Tick: DomainEvent, Equatable {
+        static let eventType = "Tick"
+        static let aggregateType = "test"
+        var id: UUID
+        var poison = false
+        var aggregateID: UUID { id }
+    }
+
+    /// Counts ticks in a table; fails on poison ticks while `failing` is set.
+    final class Counter: EventConsumer {
+        let name: String
+        let failing: Mutex<Bool>
+
+        init(name: String, failing: Bool = true) {
+            self.name = name
+            self.failing = Mutex(failing)
+        }
+
+        func apply(_ event: EventEnvelope, in session: any DatabaseSession) async throws {
+            let tick = try JSONDecoder().decode(Tick.self, from: Data(event.payload.utf8))
+            if tick.poison && failing.withLock({ $0 }) { throw TestSetupError("poison") }
+            try await session.query(
+                """
+                INSERT INTO tick_counts (consumer, ticks) VALUES ($1, 1)
+                ON CONFLICT (consumer) DO UPDATE SET ticks = tick_counts.ticks + 1
+                """, [.text(name)])
+        }
+
+        func reset(in session: any DatabaseSession) async throws {
+            try await session.query("DELETE FROM tick_counts WHERE consumer = $1", [.text(name)])
+        }
+    }
+
+    static func ticks(_ consumer: String, in database: any Database) async throws -> Int {
+        try await database.read {
+            try await $0.first("SELECT ticks FROM tick_counts WHERE consumer = $1", [.text(consumer)])?.int("ticks")
+                ?? 0
+        }
+    }
+
+    func withCounters(_ backend: Backend, _ body: @escaping @Sendable (any Database) async throws -> Void) async throws
+    {
+        try await TestDatabase.with(backend) { database in
+            try await database.transaction {
+                try await $0.query("CREATE TABLE tick_counts (consumer TEXT PRIMARY KEY, ticks BIGINT NOT NULL)")
+            }
+            try await body(database)
+        }
+    }
+
+    func append(_ ticks: [Tick], to database: any Database) async throws {
+        _ = try await database.transaction { try await Outbox().append(ticks, in: $0) }
+    }
+
+    @Test("every event is applied once per consumer, and a second dispatcher adds nothing", arguments: Backend.allCases)
+    func exactlyOnceInEffect(backend: Backend) async throws {
+        try await withCounters(backend) { database in
+            try await append((0..<1_234).map { _ in Tick(id: UUID()) }, to: database)
+            let consumers: [any EventConsumer] = [Counter(name: "a"), Counter(name: "b")]
+            let first = EventDispatcher(database: database, consumers: consumers, logger: TestDatabase.logger)
+            let second = EventDispatcher(database: database, consumers: consumers, logger: TestDatabase.logger)
+            async let one: Void = first.drain()
+            async let two: Void = second.drain()
+            _ = try await (one, two)
+            #expect(try await Self.ticks("a", in: database) == 1_234)
+            #expect(try await Self.ticks("b", in: database) == 1_234)
+            #expect(try await database.read { try await ConsumerStore.position(of: "a", in: $0) } == 1_234)
+        }
+    }
+
+    @Test(
+        "a poison event goes to the dead letters after its retries, and replays once fixed", arguments: Backend.allCases
+    )
+    func deadLetters(backend: Backend) async throws {
+        try await withCounters(backend) { database in
+            try await append([Tick(id: UUID()), Tick(id: UUID(), poison: true), Tick(id: UUID())], to: database)
+            let counter = Counter(name: "c")
+            var configuration = DispatcherConfiguration()
+            configuration.initialBackoff = .milliseconds(1)
+            configuration.maxAttempts = 3
+            let dispatcher = EventDispatcher(
+                database: database, consumers: [counter], configuration: configuration, logger: TestDatabase.logger)
+            try await dispatcher.drain()
+            #expect(try await Self.ticks("c", in: database) == 2)
+            let letters = try await database.read { try await ConsumerStore.deadLetters(in: $0) }
+            #expect(letters.map(\.position) == [2])
+            #expect(letters.first?.attempts == 3)
+            counter.failing.withLock { $0 = false }
+            try await dispatcher.replay(consumer: "c", position: 2)
+            #expect(try await Self.ticks("c", in: database) == 3)
+            #expect(try await database.read { try await ConsumerStore.deadLetters(in: $0) }.isEmpty)
+        }
+    }
+
+    @Test("the running dispatcher delivers right after a commit, and a rebuild equals it", arguments: Backend.allCases)
+    func liveDeliveryAndRebuild(backend: Backend) async throws {
+        try await withCounters(backend) { database in
+            let dispatcher = EventDispatcher(
+                database: database, consumers: [Counter(name: "live", failing: false)], logger: TestDatabase.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await dispatcher.run() }
+                for _ in 0..<5 { try await append([Tick(id: UUID())], to: database) }
+                let deadline = Date().addingTimeInterval(10)
+                while try await Self.ticks("live", in: database) < 5 && Date() < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                group.cancelAll()
+            }
+            #expect(try await Self.ticks("live", in: database) == 5)
+            try await dispatcher.rebuild(consumer: "live")
+            #expect(try await Self.ticks("live", in: database) == 5)
+        }
+    }
+}
