@@ -95,14 +95,15 @@ struct PostgresSession: DatabaseSession {
         do {
             let sequence = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
             var rows: [SQLRow] = []
+            var columns: SQLColumns?
             for try await row in sequence {
-                var names: [String] = []
                 var values: [SQLValue] = []
+                values.reserveCapacity(row.count)
                 for cell in row {
-                    names.append(cell.columnName)
                     values.append(Self.decode(cell))
                 }
-                rows.append(SQLRow(names: names, values: values))
+                if columns == nil { columns = SQLColumns(row.map(\.columnName)) }
+                rows.append(SQLRow(columns: columns!, values: values))
             }
             return rows
         } catch let error as PSQLError {

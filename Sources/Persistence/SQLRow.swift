@@ -1,23 +1,34 @@
 import Foundation
 
+/// The column names of a result, shared by all its rows.
+public final class SQLColumns: Sendable {
+    let names: [String]
+    let index: [String: Int]
+
+    public init(_ names: [String]) {
+        var index: [String: Int] = [:]
+        for (position, name) in names.enumerated() where index[name] == nil {
+            index[name] = position
+        }
+        self.names = names
+        self.index = index
+    }
+}
+
 /// One result row: column names and their values, read the same way from every engine.
 public struct SQLRow: Sendable {
-    private let columns: [String: Int]
+    private let columns: SQLColumns
     private let values: [SQLValue]
 
-    /// Creates a row from parallel arrays of names and values.
-    public init(names: [String], values: [SQLValue]) {
-        var columns: [String: Int] = [:]
-        for (index, name) in names.enumerated() where columns[name] == nil {
-            columns[name] = index
-        }
+    /// Creates a row from its result's columns and its values, in column order.
+    public init(columns: SQLColumns, values: [SQLValue]) {
         self.columns = columns
         self.values = values
     }
 
     /// The raw value of a column; `.null` when the column is absent or NULL.
     public subscript(_ name: String) -> SQLValue {
-        guard let index = columns[name] else { return .null }
+        guard let index = columns.index[name] else { return .null }
         return values[index]
     }
 

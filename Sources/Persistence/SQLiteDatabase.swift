@@ -109,9 +109,13 @@ struct SQLiteSession: DatabaseSession {
     func query(_ sql: String, _ binds: [SQLValue]) async throws(DatabaseError) -> [SQLRow] {
         do {
             let rows = try await connection.query(Self.numberedParameters(sql), binds.map(Self.encode))
+            var shared: SQLColumns?
             return rows.map { row in
                 let columns = row.columns
-                return SQLRow(names: columns.map(\.name), values: columns.map { Self.decode($0.data) })
+                // Every row of one statement has the same columns.
+                let names = shared ?? SQLColumns(columns.map(\.name))
+                shared = names
+                return SQLRow(columns: names, values: columns.map { Self.decode($0.data) })
             }
         } catch let error as SQLiteError {
             switch error.reason {

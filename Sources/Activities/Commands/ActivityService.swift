@@ -6,6 +6,14 @@ import Geo
 import HTTPAPI
 import Persistence
 
+/// The outcome of an import: the activity, whether it is new, and (when new) the points stored.
+public struct Recorded: Sendable {
+    public var activity: Activity
+    /// `false` when the same file or client id was imported before and that activity is returned.
+    public var created: Bool
+    public var points: [TrackPoint]?
+}
+
 /// The write side of Activities: imports files and JSON sessions, computes their metrics, and
 /// stores activity, points and events in one transaction; also edits, deletes and privacy zones.
 public final class ActivityService: Sendable {
@@ -38,7 +46,7 @@ public final class ActivityService: Sendable {
     /// Imports an uploaded file. Returns the activity and whether it was created (`false`: the same
     /// file or `externalID` was uploaded before, and that activity is returned instead).
     public func upload(fileName: String, bytes: [UInt8], options: UploadOptions, by identity: Identity) async throws
-        -> (Activity, created: Bool)
+        -> Recorded
     {
         guard bytes.count <= configuration.maxUploadSize else {
             throw ActivitiesError(.tooLarge, "The file exceeds the limit of \(configuration.maxUploadSize) bytes.")
@@ -50,7 +58,7 @@ public final class ActivityService: Sendable {
         }
         let hash = LocalFileStore.hash(bytes)
         if let existing = try await existing(userID: identity.userID, fileHash: hash, externalID: options.externalID) {
-            return (existing, false)
+            return Recorded(activity: existing, created: false, points: nil)
         }
         let track: Track
         do {
@@ -71,9 +79,9 @@ public final class ActivityService: Sendable {
 
     /// Records a session sent as JSON, validating every point (bad values are refused, not dropped:
     /// the sender is a program that can fix them).
-    public func record(_ manual: ManualActivity, by identity: Identity) async throws -> (Activity, created: Bool) {
+    public func record(_ manual: ManualActivity, by identity: Identity) async throws -> Recorded {
         if let existing = try await existing(userID: identity.userID, fileHash: nil, externalID: manual.externalId) {
-            return (existing, false)
+            return Recorded(activity: existing, created: false, points: nil)
         }
         var track = Track(format: .manual)
         track.startTime = manual.startTime
@@ -119,7 +127,7 @@ public final class ActivityService: Sendable {
 
     /// Computes the metrics and stores activity, points and `ActivityRecorded` in one transaction.
     private func record(track: Track, options: UploadOptions, source: ActivitySource, userID: UUID) async throws
-        -> (Activity, created: Bool)
+        -> Recorded
     {
         guard let start = track.startTime ?? track.points.first?.time else {
             throw ActivitiesError(.unreadableFile, "The file holds no timed data: no points, laps or session.")
@@ -144,11 +152,11 @@ public final class ActivityService: Sendable {
             if let existing = try await existing(
                 userID: userID, fileHash: source.fileHash, externalID: options.externalID)
             {
-                return (existing, false)
+                return Recorded(activity: existing, created: false, points: nil)
             }
             throw error
         }
-        return (activity, true)
+        return Recorded(activity: activity, created: true, points: track.points)
     }
 
     func makeActivity(

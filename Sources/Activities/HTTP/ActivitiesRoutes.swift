@@ -37,17 +37,24 @@ public struct ActivitiesRoutes: Sendable {
         group.post("activities") { request, context in
             let identity = try context.requireIdentity()
             let contentType = request.headers[.contentType] ?? ""
-            let (activity, created): (Activity, Bool)
+            let recorded: Recorded
             if let boundary = Multipart.boundary(contentType: contentType) {
-                (activity, created) = try await upload(request, boundary: boundary, identity: identity)
+                recorded = try await upload(request, boundary: boundary, identity: identity)
             } else {
                 let manual = try await request.decodeJSON(ManualActivity.self, limit: configuration.maxUploadSize)
-                (activity, created) = try await service.record(manual, by: identity)
+                recorded = try await service.record(manual, by: identity)
             }
-            let view = try await queries.view(id: activity.id, viewer: identity)
+            let id = recorded.activity.id
+            // A new activity is answered from memory; an existing one is read as any other.
+            let view =
+                if let points = recorded.points {
+                    ActivityQueries.ownerView(recorded.activity, points: points)
+                } else {
+                    try await queries.view(id: id, viewer: identity)
+                }
             return try Response.json(
-                ActivityDetailResponse(view, tolerance: configuration.routeTolerance), status: created ? .created : .ok,
-                headers: [.location: "/api/v1/activities/\(activity.id)"])
+                ActivityDetailResponse(view, tolerance: configuration.routeTolerance),
+                status: recorded.created ? .created : .ok, headers: [.location: "/api/v1/activities/\(id)"])
         }
         group.get("activities/:id") { _, context in
             let view = try await queries.view(
@@ -126,7 +133,7 @@ public struct ActivitiesRoutes: Sendable {
         }
     }
 
-    private func upload(_ request: Request, boundary: String, identity: Identity) async throws -> (Activity, Bool) {
+    private func upload(_ request: Request, boundary: String, identity: Identity) async throws -> Recorded {
         let limit = configuration.maxUploadSize + 64 * 1024
         let body: ByteBuffer
         do {

@@ -45,10 +45,19 @@ public struct ActivityQueries: Sendable {
                 ? [] : try await self.store.privacyZones(userID: activity.userID, in: session)
             return (activity, points, zones)
         }
-        let metrics = try? JSONDecoder().decode(ActivityMetrics.self, from: Data(activity.metricsJSON.utf8))
         return ActivityView(
-            activity: activity, metrics: metrics, points: Self.hidingPrivacyZones(points, zones: zones),
+            activity: activity, metrics: Self.metrics(of: activity),
+            points: Self.hidingPrivacyZones(points, zones: zones),
             isOwner: activity.userID == viewer.userID)
+    }
+
+    /// The owner's view of an activity whose points are at hand (just imported).
+    public static func ownerView(_ activity: Activity, points: [TrackPoint]) -> ActivityView {
+        ActivityView(activity: activity, metrics: metrics(of: activity), points: points, isOwner: true)
+    }
+
+    static func metrics(of activity: Activity) -> ActivityMetrics? {
+        try? JSONDecoder().decode(ActivityMetrics.self, from: Data(activity.metricsJSON.utf8))
     }
 
     /// Removes the points inside any of the zones (all of them, when positions are hidden from the
