@@ -97,6 +97,7 @@ public struct EventDispatcher: Service {
             }
             Counter(label: "stamina_events_applied_total", dimensions: [("consumer", consumer.name)])
                 .increment(by: events.count)
+            try await recordLag(of: consumer, at: last.position)
         } catch {
             // Isolate the failing event: apply one by one with retries.
             for event in events {
@@ -104,6 +105,15 @@ public struct EventDispatcher: Service {
             }
         }
         return events.count
+    }
+
+    /// Publishes the log's head and how far behind it the consumer is (`/metrics`).
+    func recordLag(of consumer: any EventConsumer, at position: Int64) async throws {
+        let head = try await database.read { session in
+            try await session.first("SELECT COALESCE(MAX(position), 0) AS head FROM outbox")?.int("head") ?? 0
+        }
+        Gauge(label: "stamina_outbox_head_position").record(head)
+        Gauge(label: "stamina_consumer_lag_events", dimensions: [("consumer", consumer.name)]).record(head - Int(position))
     }
 
     private func applyWithRetries(_ event: EventEnvelope, to consumer: any EventConsumer) async throws {

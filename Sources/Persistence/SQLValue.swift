@@ -18,11 +18,14 @@ public enum SQLValue: Sendable, Equatable {
 }
 
 extension SQLValue {
-    /// Wraps an optional value, mapping `nil` to SQL `NULL`.
+    /// Wraps an optional value, mapping `nil` to SQL `NULL`. Inlinable so that callers get a
+    /// specialised copy (bulk inserts call it per value).
+    @inlinable
     public static func optional<T>(_ value: T?, _ wrap: (T) -> SQLValue) -> SQLValue {
         value.map(wrap) ?? .null
     }
 
     /// An integer value from a Swift `Int`.
+    @inlinable
     public static func int(_ value: Int) -> SQLValue { .integer(Int64(value)) }
 }

@@ -122,6 +122,25 @@ struct AccountsHTTPTests {
         }
     }
 
+    @Test("one client address trying many accounts is rate limited too")
+    func loginRateLimitPerAddress() async throws {
+        try await withTestApp(
+            .sqlite, configure: { $0.accounts.loginLimitPerAddress = .init(attempts: 3, window: 600) }
+        ) {
+            api in
+            for index in 0..<3 {
+                let reply = try await api.send(
+                    .post, "/api/v1/auth/login",
+                    json: #"{"email":"user\#(index)@example.com","password":"guess guess"}"#)
+                #expect(reply.status == .unauthorized)
+            }
+            let limited = try await api.send(
+                .post, "/api/v1/auth/login", json: #"{"email":"someone@example.com","password":"guess guess"}"#)
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[.retryAfter] != nil)
+        }
+    }
+
     @Test("refresh tokens rotate, and reusing a rotated one revokes the whole session", arguments: Backend.allCases)
     func refreshRotation(backend: Backend) async throws {
         try await withTestApp(backend) { api in
