@@ -113,7 +113,8 @@ public struct EventDispatcher: Service {
             try await session.first("SELECT COALESCE(MAX(position), 0) AS head FROM outbox")?.int("head") ?? 0
         }
         Gauge(label: "stamina_outbox_head_position").record(head)
-        Gauge(label: "stamina_consumer_lag_events", dimensions: [("consumer", consumer.name)]).record(head - Int(position))
+        Gauge(label: "stamina_consumer_lag_events", dimensions: [("consumer", consumer.name)]).record(
+            head - Int(position))
     }
 
     private func applyWithRetries(_ event: EventEnvelope, to consumer: any EventConsumer) async throws {
