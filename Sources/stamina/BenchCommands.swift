@@ -49,10 +49,17 @@ struct BenchDecode: ParsableCommand {
     }
 }
 
-/// Bulk-loads synthetic 1 Hz points into `activity_points` through the same path uploads use
-/// (`DatabaseSession.bulkInsert`, i.e. COPY on PostgreSQL), one transaction per activity.
+/// Writes synthetic 1 Hz points through the store's upload path (`SQLActivityStore.insert`: one
+/// activity row and its points packed in chunks), one transaction per activity. With `--csv` it
+/// writes the same points as one CSV row per point instead, for the `psql \copy` baseline.
 struct BenchIngest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ingest", abstract: "Time point ingest.")
+
+    /// The row-per-point columns of the `--csv` output, in order.
+    static let csvColumns = [
+        "activity_id", "time", "latitude", "longitude", "altitude", "distance", "speed", "heart_rate", "cadence",
+        "power", "temperature",
+    ]
 
     @Option(help: "Total points to write.")
     var points = 2_000_000
@@ -60,29 +67,56 @@ struct BenchIngest: AsyncParsableCommand {
     @Option(help: "Points per activity (one transaction each).")
     var perActivity = 50_000
 
-    @Option(help: "Write the same rows as CSV here (for the psql \\copy baseline) and exit.")
+    @Option(help: "Write the same points as CSV rows (columns: \(Self.csvColumns.joined(separator: ", "))) and exit.")
     var csv: String?
 
-    func rows(activity: Int, start: Date) -> [[SQLValue]] {
-        let id = SQLValue.uuid(UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", activity))!)
-        return (0..<perActivity).map { second in
-            let lat = 47.0 + Double(second) * 0.00001
-            return [
-                id, .date(start.addingTimeInterval(Double(second))), .real(lat), .real(8.5), .real(400),
-                .real(Double(second) * 3), .real(3), .real(140), .real(85), .null, .null,
-            ]
+    func activityID(_ activity: Int) -> UUID {
+        UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", activity))!
+    }
+
+    func track(start: Date) -> [TrackPoint] {
+        (0..<perActivity).map { second in
+            var point = TrackPoint(time: start.addingTimeInterval(Double(second)))
+            point.latitude = 47.0 + Double(second) * 0.00001
+            point.longitude = 8.5
+            point.altitude = 400
+            point.distance = Double(second) * 3
+            point.speed = 3
+            point.heartRate = 140
+            point.cadence = 85
+            return point
         }
+    }
+
+    func activity(_ activity: Int, start: Date) -> Activity {
+        let duration = Double(perActivity - 1)
+        return Activity(
+            id: activityID(activity), userID: activityID(0), sport: "running", subSport: nil,
+            name: "Bench \(activity)", description: nil, startTime: start, endTime: start.addingTimeInterval(duration),
+            timeZone: "UTC", visibility: .private,
+            summary: ActivitySummary(duration: duration, movingTime: duration, distance: duration * 3),
+            source: ActivitySource(format: "manual"), externalID: nil, pointCount: perActivity, bounds: nil,
+            metricsJSON: "{}", metricSetVersion: 1, createdAt: start, updatedAt: start)
     }
 
     func run() async throws {
         let start = Date(timeIntervalSince1970: 1_790_000_000)
         let activities = max(1, points / perActivity)
+        let track = track(start: start)
         if let csv {
             _ = FileManager.default.createFile(atPath: csv, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: csv))
             for activity in 0..<activities {
+                let id = SQLValue.uuid(activityID(activity))
                 var text = ""
-                for row in rows(activity: activity, start: start) {
+                for point in track {
+                    let row: [SQLValue] = [
+                        id, .date(point.time), .optional(point.latitude, SQLValue.real),
+                        .optional(point.longitude, SQLValue.real), .optional(point.altitude, SQLValue.real),
+                        .optional(point.distance, SQLValue.real), .optional(point.speed, SQLValue.real),
+                        .optional(point.heartRate, SQLValue.real), .optional(point.cadence, SQLValue.real),
+                        .optional(point.power, SQLValue.real), .optional(point.temperature, SQLValue.real),
+                    ]
                     text += row.map(\.csvField).joined(separator: ",") + "\n"
                 }
                 handle.write(Data(text.utf8))
@@ -93,16 +127,16 @@ struct BenchIngest: AsyncParsableCommand {
         let configuration = try AppConfiguration.fromEnvironment()
         let logger = Logger(label: "stamina.bench")
         let database = try await configuration.database.open(logger: logger)
+        let store = SQLActivityStore()
         let elapsed = try await withRunning(database) {
             try await Migrations.prepare(database, logger: logger)
             try await PointPartitions.ensure(
                 from: start, through: start.addingTimeInterval(Double(perActivity)), in: database)
-            let batches = (0..<activities).map { rows(activity: $0, start: start) }
+            let batches = (0..<activities).map { self.activity($0, start: start) }
             return try await ContinuousClock().measure {
-                for batch in batches {
+                for activity in batches {
                     try await database.transaction { session in
-                        try await session.bulkInsert(
-                            table: "activity_points", columns: SQLActivityStore.pointColumnNames, rows: batch)
+                        try await store.insert(activity, points: track, in: session)
                     }
                 }
             }

@@ -48,16 +48,48 @@ struct ActivityStoreContractTests {
             let all = try await database.read {
                 try await store.points(activityID: insert.id, from: nil, to: nil, in: $0)
             }
-            #expect(all.count == 600)
-            #expect(all[5].heartRate == track[5].heartRate)
+            #expect(all == track)
             #expect(all[10].longitude == nil)
-            #expect(abs(all[599].time.timeIntervalSince(track[599].time)) < 0.001)
             let window = try await database.read {
                 try await store.points(
                     activityID: insert.id, from: start.addingTimeInterval(100), to: start.addingTimeInterval(110),
                     in: $0)
             }
             #expect(window.count == 10)
+        }
+    }
+
+    @Test(
+        "points spanning several chunks keep their exact times and values; windows across chunk edges are exact",
+        arguments: Backend.allCases)
+    func chunkedPoints(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { database in
+            let stored = activity(user: UUID(), start: start)
+            // Times no microsecond timestamp holds exactly, 2.5 chunks of them.
+            let track = points(from: start.addingTimeInterval(0.123_456_789), count: 2 * PointChunk.capacity + 500)
+            try await PointPartitions.ensure(from: start, through: start.addingTimeInterval(3_000), in: database)
+            try await database.transaction { try await store.insert(stored, points: track, in: $0) }
+            let all = try await database.read {
+                try await store.points(activityID: stored.id, from: nil, to: nil, in: $0)
+            }
+            #expect(all == track)
+            for (from, to) in [(1_000, 1_100), (1_023, 1_025), (1_024, 2_048), (0, 1), (2_546, 2_547), (5, 5)] {
+                let window = try await database.read {
+                    try await store.points(
+                        activityID: stored.id, from: track[from].time, to: track[to].time, in: $0)
+                }
+                #expect(window == Array(track[from..<to]), "window \(from)..<\(to)")
+            }
+            let tail = try await database.read {
+                try await store.points(activityID: stored.id, from: track[2_000].time, to: nil, in: $0)
+            }
+            #expect(tail == Array(track[2_000...]))
+            let chunks = try await database.read {
+                try await $0.query(
+                    "SELECT chunk_index, point_count FROM activity_point_chunks WHERE activity_id = $1 ORDER BY chunk_index",
+                    [.uuid(stored.id)])
+            }
+            #expect(chunks.map { $0.optionalInt("point_count") } == [1_024, 1_024, 500])
         }
     }
 
@@ -122,6 +154,11 @@ struct ActivityStoreContractTests {
             #expect(
                 try await database.read { try await store.points(activityID: a.id, from: nil, to: nil, in: $0) }.isEmpty
             )
+            let chunks = try await database.read {
+                try await $0.first(
+                    "SELECT count(*) AS n FROM activity_point_chunks WHERE activity_id = $1", [.uuid(a.id)])
+            }
+            #expect(chunks?.optionalInt("n") == 0)
         }
     }
 
@@ -140,6 +177,14 @@ struct ActivityStoreContractTests {
             }
             #expect(row?.optionalInt("n") == 45)
             #expect(row?.optionalInt("srid") == 4326)
+            // Built in Swift from the points in time order: starts at the first positioned point.
+            let first = try await database.read {
+                try await $0.first(
+                    "SELECT ST_X(ST_StartPoint(route)) AS x, ST_Y(ST_StartPoint(route)) AS y FROM activities WHERE id = $1",
+                    [.uuid(stored.id)])
+            }
+            #expect(first?.optionalDouble("x") == 8.0)
+            #expect(first?.optionalDouble("y") == 47.0 + 0.0001)
         }
     }
 }

@@ -1,21 +1,21 @@
 import Persistence
 
-/// The Activities schema. Point values are 8-byte floats on both engines, so that streams and
-/// exports are the same numbers whichever database stores them. In PostgreSQL the points live in a
-/// table range-partitioned by month on `time` (partitions are created ahead of time and on demand,
-/// see `PointPartitions`), and each route is a PostGIS LineString with a spatial index; SQLite
-/// keeps a bounding box instead.
+/// The Activities schema. Points are stored packed, up to `PointChunk.capacity` per row of
+/// `activity_point_chunks`, in `PointChunk`'s binary columnar encoding, which keeps every value's
+/// exact bits on both engines. In PostgreSQL the chunks live in a table range-partitioned by month on
+/// `start_time` (partitions are created ahead of time and on demand, see `PointPartitions`), and each
+/// route is a PostGIS LineString with a spatial index; SQLite keeps a bounding box instead.
 public enum ActivitiesMigrations {
     public static let all: [Migration] = [
         Migration(
-            module: "activities", version: 1, name: "activities, points, privacy zones",
+            module: "activities", version: 1, name: "activities, point chunks, privacy zones",
             sqlite: [
                 activities(uuid: "TEXT", timestamp: "REAL", real: "REAL", route: ""),
                 """
-                CREATE TABLE activity_points (
-                    activity_id TEXT NOT NULL, time REAL NOT NULL, latitude REAL, longitude REAL, altitude REAL,
-                    distance REAL, speed REAL, heart_rate REAL, cadence REAL, power REAL, temperature REAL,
-                    PRIMARY KEY (activity_id, time)) WITHOUT ROWID
+                CREATE TABLE activity_point_chunks (
+                    activity_id TEXT NOT NULL, chunk_index INTEGER NOT NULL, start_time REAL NOT NULL,
+                    end_time REAL NOT NULL, point_count INTEGER NOT NULL, data BLOB NOT NULL,
+                    PRIMARY KEY (activity_id, chunk_index)) WITHOUT ROWID
                 """,
                 privacyZones(uuid: "TEXT", timestamp: "REAL", real: "REAL"),
             ] + indexes,
@@ -23,13 +23,16 @@ public enum ActivitiesMigrations {
                 activities(
                     uuid: "UUID", timestamp: "TIMESTAMPTZ", real: "DOUBLE PRECISION",
                     route: ", route geometry(LineString, 4326)"),
+                // A partitioned table's primary key must contain the partition key, hence `start_time`;
+                // (activity_id, chunk_index) alone is still unique, as the store writes it. TOAST
+                // compresses chunks with lz4 (built into Debian's and the official PostgreSQL 14+
+                // packages): as fast to insert as no compression and ~40% smaller; pglz, the default,
+                // measured ~100 ms slower per 50,000 points.
                 """
-                CREATE TABLE activity_points (
-                    activity_id UUID NOT NULL, time TIMESTAMPTZ NOT NULL, latitude DOUBLE PRECISION,
-                    longitude DOUBLE PRECISION, altitude DOUBLE PRECISION, distance DOUBLE PRECISION,
-                    speed DOUBLE PRECISION, heart_rate DOUBLE PRECISION, cadence DOUBLE PRECISION,
-                    power DOUBLE PRECISION, temperature DOUBLE PRECISION,
-                    PRIMARY KEY (activity_id, time)) PARTITION BY RANGE (time)
+                CREATE TABLE activity_point_chunks (
+                    activity_id UUID NOT NULL, chunk_index INTEGER NOT NULL, start_time TIMESTAMPTZ NOT NULL,
+                    end_time TIMESTAMPTZ NOT NULL, point_count INTEGER NOT NULL, data BYTEA COMPRESSION lz4 NOT NULL,
+                    PRIMARY KEY (activity_id, chunk_index, start_time)) PARTITION BY RANGE (start_time)
                 """,
                 privacyZones(uuid: "UUID", timestamp: "TIMESTAMPTZ", real: "DOUBLE PRECISION"),
                 "CREATE INDEX activities_route ON activities USING GIST (route)",

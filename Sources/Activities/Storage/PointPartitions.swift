@@ -1,7 +1,7 @@
 import Foundation
 import Persistence
 
-/// Monthly range partitions of `activity_points` in PostgreSQL.
+/// Monthly range partitions of `activity_point_chunks` in PostgreSQL, by the chunks' `start_time`.
 ///
 /// Partitions for the current and next months are created at start-up; an upload whose points fall
 /// in other months creates theirs first, in a short transaction of its own under an advisory lock,
@@ -9,17 +9,18 @@ import Persistence
 public enum PointPartitions {
     static let lockKey: Int64 = 0x5041_5254
 
-    /// Makes sure a partition exists for every month from `start` through `end` (UTC).
+    /// Makes sure a partition exists for every month from `start` through `end` (UTC); a chunk starts
+    /// at one of its points, so covering the points' times covers their chunks.
     public static func ensure(from start: Date, through end: Date, in database: any Database) async throws {
         guard database.dialect == .postgres else { return }
         let months = monthStarts(from: start, through: end)
         try await database.transaction { session in
             try await session.query("SELECT pg_advisory_xact_lock($1)", [.integer(lockKey)])
             for (index, month) in months.enumerated() where index < months.count - 1 {
-                let name = "activity_points_\(month.name)"
+                let name = "activity_point_chunks_\(month.name)"
                 try await session.query(
                     """
-                    CREATE TABLE IF NOT EXISTS \(name) PARTITION OF activity_points
+                    CREATE TABLE IF NOT EXISTS \(name) PARTITION OF activity_point_chunks
                     FOR VALUES FROM ('\(month.bound)') TO ('\(months[index + 1].bound)')
                     """)
             }

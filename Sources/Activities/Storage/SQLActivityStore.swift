@@ -3,8 +3,8 @@ import Foundation
 import Geo
 import Persistence
 
-/// `ActivityStore` in SQL both dialects accept; PostgreSQL additionally stores the route as a
-/// PostGIS LineString and bulk-loads points with `COPY`.
+/// `ActivityStore` in SQL both dialects accept. Points are stored packed in chunks (see `PointChunk`);
+/// PostgreSQL additionally stores the route as a PostGIS LineString.
 public struct SQLActivityStore: ActivityStore {
     public init() {}
 
@@ -18,37 +18,73 @@ public struct SQLActivityStore: ActivityStore {
         "metric_set_version", "created_at", "updated_at",
     ]
     static let columnList = columns.joined(separator: ", ")
-    /// The columns of `activity_points`, in the order bulk inserts write them.
-    public static let pointColumnNames = [
-        "activity_id", "time", "latitude", "longitude", "altitude", "distance", "speed", "heart_rate", "cadence",
-        "power", "temperature",
-    ]
+    /// The columns of `activity_point_chunks`, in the order inserts write them.
+    static let chunkColumns = ["activity_id", "chunk_index", "start_time", "end_time", "point_count", "data"]
+    /// Chunk rows per INSERT statement: 6 binds each stays far below both engines' bind limits.
+    static let chunksPerStatement = 500
 
+    /// Inserts the activity, its points packed in chunks of `PointChunk.capacity`, and on PostgreSQL
+    /// its route, built here from the points (see `routeWKB(_:)`).
     public func insert(_ activity: Activity, points: [TrackPoint], in session: any DatabaseSession) async throws {
-        let placeholders = (1...Self.columns.count).map { "$\($0)" }.joined(separator: ", ")
-        try await session.query(
-            "INSERT INTO activities (\(Self.columnList)) VALUES (\(placeholders))", Self.binds(activity))
-        let id = SQLValue.uuid(activity.id)
-        let rows = points.map { point -> [SQLValue] in
-            [
-                id, .date(point.time), .optional(point.latitude, SQLValue.real),
-                .optional(point.longitude, SQLValue.real), .optional(point.altitude, SQLValue.real),
-                .optional(point.distance, SQLValue.real), .optional(point.speed, SQLValue.real),
-                .optional(point.heartRate, SQLValue.real), .optional(point.cadence, SQLValue.real),
-                .optional(point.power, SQLValue.real), .optional(point.temperature, SQLValue.real),
-            ]
-        }
-        try await session.bulkInsert(table: "activity_points", columns: Self.pointColumnNames, rows: rows)
+        var binds = Self.binds(activity)
+        var columnList = Self.columnList
+        var placeholders = (1...Self.columns.count).map { "$\($0)" }
         if session.dialect == .postgres {
+            columnList += ", route"
+            binds.append(Self.routeWKB(points).map(SQLValue.blob) ?? .null)
+            placeholders.append("ST_GeomFromWKB($\(binds.count), 4326)")
+        }
+        try await session.query(
+            "INSERT INTO activities (\(columnList)) VALUES (\(placeholders.joined(separator: ", ")))", binds)
+        try await insertChunks(activityID: activity.id, points: points, in: session)
+    }
+
+    /// Writes the points as `activity_point_chunks` rows, `chunksPerStatement` rows per INSERT.
+    func insertChunks(activityID: UUID, points: [TrackPoint], in session: any DatabaseSession) async throws {
+        let id = SQLValue.uuid(activityID)
+        let chunkStarts = Array(stride(from: 0, to: points.count, by: PointChunk.capacity))
+        for statementStart in stride(from: 0, to: chunkStarts.count, by: Self.chunksPerStatement) {
+            let statementChunks = chunkStarts[
+                statementStart..<min(chunkStarts.count, statementStart + Self.chunksPerStatement)]
+            var binds: [SQLValue] = []
+            binds.reserveCapacity(statementChunks.count * Self.chunkColumns.count)
+            var rows: [String] = []
+            for (offset, start) in statementChunks.enumerated() {
+                let chunk = points[start..<min(points.count, start + PointChunk.capacity)]
+                binds += [
+                    id, .int(statementStart + offset), .date(chunk.first!.time), .date(chunk.last!.time),
+                    .int(chunk.count), .blob(PointChunk.encode(chunk)),
+                ]
+                let first = binds.count - Self.chunkColumns.count + 1
+                rows.append("(" + (first...binds.count).map { "$\($0)" }.joined(separator: ", ") + ")")
+            }
             try await session.query(
                 """
-                UPDATE activities SET route = (
-                    SELECT ST_MakeLine(ST_SetSRID(ST_MakePoint(longitude, latitude), 4326) ORDER BY time)
-                    FROM activity_points WHERE activity_id = $1 AND latitude IS NOT NULL AND longitude IS NOT NULL
-                    HAVING count(*) >= 2)
-                WHERE id = $1
-                """, [id])
+                INSERT INTO activity_point_chunks (\(Self.chunkColumns.joined(separator: ", ")))
+                VALUES \(rows.joined(separator: ", "))
+                """, binds)
         }
+    }
+
+    /// The route as a little-endian WKB LineString of the positioned points (longitude, latitude),
+    /// for `ST_GeomFromWKB(…, 4326)`; nil when fewer than two points have a position.
+    public static func routeWKB(_ points: [TrackPoint]) -> [UInt8]? {
+        var coordinates: [Double] = []
+        coordinates.reserveCapacity(points.count * 2)
+        for point in points {
+            guard let latitude = point.latitude, let longitude = point.longitude else { continue }
+            coordinates.append(longitude)
+            coordinates.append(latitude)
+        }
+        guard coordinates.count >= 4 else { return nil }
+        var bytes: [UInt8] = [1]  // little-endian
+        bytes.reserveCapacity(9 + coordinates.count * 8)
+        withUnsafeBytes(of: UInt32(2).littleEndian) { bytes += $0 }  // wkbLineString
+        withUnsafeBytes(of: UInt32(coordinates.count / 2).littleEndian) { bytes += $0 }
+        for value in coordinates {
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 }
+        }
+        return bytes
     }
 
     public func activity(id: UUID, in session: any DatabaseSession) async throws -> Activity? {
@@ -98,39 +134,46 @@ public struct SQLActivityStore: ActivityStore {
     }
 
     public func delete(_ activity: Activity, in session: any DatabaseSession) async throws -> Int {
-        try await session.query("DELETE FROM activity_points WHERE activity_id = $1", [.uuid(activity.id)])
+        try await session.query("DELETE FROM activity_point_chunks WHERE activity_id = $1", [.uuid(activity.id)])
         try await session.query("DELETE FROM activities WHERE id = $1", [.uuid(activity.id)])
         guard let hash = activity.source.fileHash else { return 0 }
         return try await session.first("SELECT count(*) AS n FROM activities WHERE file_hash = $1", [.text(hash)])?
             .int("n") ?? 0
     }
 
+    /// Reads only the chunks that can overlap `[from, to)` and filters their points exactly. The
+    /// chunk bounds in the WHERE clause are widened by a millisecond because the engines store
+    /// timestamps rounded (PostgreSQL to microseconds), while the points keep their exact times.
     public func points(activityID: UUID, from: Date?, to: Date?, in session: any DatabaseSession) async throws
         -> [TrackPoint]
     {
-        var sql = "SELECT * FROM activity_points WHERE activity_id = $1"
+        var sql = "SELECT point_count, data FROM activity_point_chunks WHERE activity_id = $1"
         var binds: [SQLValue] = [.uuid(activityID)]
         if let from {
-            binds.append(.date(from))
-            sql += " AND time >= $\(binds.count)"
+            binds.append(.date(from.addingTimeInterval(-0.001)))
+            sql += " AND end_time >= $\(binds.count)"
         }
         if let to {
-            binds.append(.date(to))
-            sql += " AND time < $\(binds.count)"
+            binds.append(.date(to.addingTimeInterval(0.001)))
+            sql += " AND start_time < $\(binds.count)"
         }
-        return try await session.query(sql + " ORDER BY time", binds).map { row in
-            var point = TrackPoint(time: try row.date("time"))
-            point.latitude = row.optionalDouble("latitude")
-            point.longitude = row.optionalDouble("longitude")
-            point.altitude = row.optionalDouble("altitude")
-            point.distance = row.optionalDouble("distance")
-            point.speed = row.optionalDouble("speed")
-            point.heartRate = row.optionalDouble("heart_rate")
-            point.cadence = row.optionalDouble("cadence")
-            point.power = row.optionalDouble("power")
-            point.temperature = row.optionalDouble("temperature")
-            return point
+        let rows = try await session.query(sql + " ORDER BY chunk_index", binds)
+        var points: [TrackPoint] = []
+        points.reserveCapacity(rows.reduce(0) { $0 + max(0, $1.optionalInt("point_count") ?? 0) })
+        for row in rows {
+            guard case .blob(let data) = row["data"] else {
+                throw DatabaseError(code: .decoding, message: "A chunk of activity points has no data.")
+            }
+            let chunk = try PointChunk.decode(data)
+            if from == nil && to == nil {
+                points += chunk
+            } else {
+                points += chunk.lazy.filter { point in
+                    (from.map { point.time >= $0 } ?? true) && (to.map { point.time < $0 } ?? true)
+                }
+            }
         }
+        return points
     }
 
     // MARK: Privacy zones
