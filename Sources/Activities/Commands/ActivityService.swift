@@ -72,8 +72,7 @@ public final class ActivityService: Sendable {
         source.product = track.device?.product
         source.fileHash = hash
         source.fileName = String(fileName.suffix(200))
-        let stored = try await files.put(bytes)
-        precondition(stored == hash, "the file store hashes as the service does")
+        try await files.put(bytes, hash: hash)
         return try await record(track: track, options: options, source: source, userID: identity.userID)
     }
 

@@ -6,8 +6,9 @@ import Foundation
 /// The local implementation writes under the data directory; an S3-compatible one can stand behind
 /// the same protocol later.
 public protocol FileStore: Sendable {
-    /// Stores `bytes` (idempotent: the same content is stored once) and returns its hash.
-    func put(_ bytes: [UInt8]) async throws -> String
+    /// Stores `bytes` under `hash`, their SHA-256 as `hash(_:)` computes it (idempotent: the same
+    /// content is stored once). The caller hashes once, for deduplication and for the store.
+    func put(_ bytes: [UInt8], hash: String) async throws
     func get(_ hash: String) async throws -> [UInt8]?
     func delete(_ hash: String) async throws
 }
@@ -32,10 +33,9 @@ public struct LocalFileStore: FileStore {
         return directory.appendingPathComponent(String(hash.prefix(2))).appendingPathComponent(hash)
     }
 
-    public func put(_ bytes: [UInt8]) async throws -> String {
-        let hash = Self.hash(bytes)
-        guard let url = url(hash) else { return hash }
-        if FileManager.default.fileExists(atPath: url.path) { return hash }
+    public func put(_ bytes: [UInt8], hash: String) async throws {
+        guard let url = url(hash) else { throw CocoaError(.fileWriteInvalidFileName) }
+        if FileManager.default.fileExists(atPath: url.path) { return }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(hash).\(UUID().uuidString)")
         try Data(bytes).write(to: temporary)
@@ -43,7 +43,6 @@ public struct LocalFileStore: FileStore {
             // Another upload of the same content won the race; its copy is identical.
             try? FileManager.default.removeItem(at: temporary)
         }
-        return hash
     }
 
     public func get(_ hash: String) async throws -> [UInt8]? {
