@@ -104,7 +104,7 @@ struct FITTrackBuilder {
         var lastTimestamp: UInt32?
         for entry in ordered {
             if entry.timestamp == lastTimestamp {
-                Self.fillGaps(of: &result[result.count - 1], from: entry.point)
+                result[result.count - 1] = result[result.count - 1].filling(from: entry.point)
             } else {
                 result.append(entry.point)
                 lastTimestamp = entry.timestamp
@@ -157,18 +157,5 @@ struct FITTrackBuilder {
         total.ascent = sum(a.ascent, b.ascent)
         total.descent = sum(a.descent, b.descent)
         return total
-    }
-
-    /// Takes `other`'s values for the fields `point` lacks.
-    private static func fillGaps(of point: inout TrackPoint, from other: TrackPoint) {
-        point.latitude = point.latitude ?? other.latitude
-        point.longitude = point.longitude ?? other.longitude
-        point.altitude = point.altitude ?? other.altitude
-        point.distance = point.distance ?? other.distance
-        point.speed = point.speed ?? other.speed
-        point.heartRate = point.heartRate ?? other.heartRate
-        point.cadence = point.cadence ?? other.cadence
-        point.power = point.power ?? other.power
-        point.temperature = point.temperature ?? other.temperature
     }
 }
