@@ -80,6 +80,15 @@ public struct ProgressProjection: EventConsumer {
                 .real(sign * activity.movingTime), .real(sign * activity.duration),
                 .real(sign * (activity.elevationGain ?? 0)), .real(sign * (activity.calories ?? 0)),
             ])
-        try await session.query("DELETE FROM daily_totals WHERE activities = 0")
+        // A day whose last activity went away leaves no row behind.
+        try await session.query(
+            """
+            DELETE FROM daily_totals
+            WHERE user_id = $1 AND day = $2 AND sport = $3 AND visibility = $4 AND activities = 0
+            """,
+            [
+                .uuid(activity.userID), .text(activity.localDate), .text(activity.sport),
+                .text(activity.visibility.rawValue),
+            ])
     }
 }
