@@ -10,14 +10,13 @@ struct AccountsAthleteDirectory: AthleteDirectory {
 
     func athlete(userID: UUID) async throws -> AthleteProfile? {
         guard let user = try await accounts.user(id: userID) else { return nil }
-        var settings = AthleteSettings(
+        let settings = AthleteSettings(
             weight: user.weight, age: user.dob.flatMap { Self.age(dob: $0, at: now()) },
             sex: user.gender.flatMap { AthleteSettings.Sex(rawValue: $0.rawValue) },
             maxHeartRate: user.zones.maxHeartRate.map(Double.init),
             restingHeartRate: user.zones.restingHeartRate.map(Double.init),
             thresholdHeartRate: user.zones.thresholdHeartRate.map(Double.init),
             functionalThresholdPower: user.zones.functionalThresholdPower.map(Double.init))
-        settings.heartRateZones = nil
         return AthleteProfile(
             defaultVisibility: ActivityVisibility(rawValue: user.defaultVisibility.rawValue) ?? .private,
             timeZone: user.timeZone,

@@ -41,8 +41,7 @@ public struct TokenService: Sendable {
     /// A new random refresh token (256 bits, URL-safe) and the hash under which it is stored.
     public static func newRefreshToken() -> (token: String, hash: String) {
         let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        let token = bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token = Base64URL.encode(bytes)
         return (token, hash(refreshToken: token))
     }
 
@@ -54,9 +53,7 @@ public struct TokenService: Sendable {
     public static func unverifiedIssuer(of token: String) -> String? {
         let parts = token.split(separator: ".")
         guard parts.count == 3 else { return nil }
-        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64),
+        guard let data = Base64URL.decode(parts[1]),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { return nil }
         return object["iss"] as? String

@@ -141,14 +141,11 @@ struct ActivityPage: Encodable {
 enum CursorCoding {
     static func encode(_ cursor: ActivityCursor) -> String {
         let text = "\(Int64((cursor.startTime.timeIntervalSince1970 * 1_000_000).rounded())):\(cursor.id.uuidString)"
-        return Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(Data(text.utf8))
     }
 
     static func decode(_ text: String) -> ActivityCursor? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard text.count <= 100, let data = Data(base64Encoded: base64) else { return nil }
+        guard text.count <= 100, let data = Base64URL.decode(text) else { return nil }
         let parts = String(decoding: data, as: UTF8.self).split(separator: ":")
         guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
             return nil
