@@ -17,8 +17,32 @@ public enum ConsumerStore {
     public static let migrations: [Migration] = [
         Migration(
             module: "eventlog", version: 2, name: "consumer positions and dead letters",
-            sqlite: tables(uuid: "TEXT", timestamp: "REAL"), postgres: tables(uuid: "UUID", timestamp: "TIMESTAMPTZ"))
+            sqlite: tables(uuid: "TEXT", timestamp: "REAL"), postgres: tables(uuid: "UUID", timestamp: "TIMESTAMPTZ")),
+        Migration(
+            module: "eventlog", version: 4, name: "consumer positions per stream",
+            sqlite: streams(timestamp: "REAL"), postgres: streams(timestamp: "TIMESTAMPTZ")),
     ]
+
+    /// The stream of a consumer fed by the whole log in order (the in-process dispatcher).
+    public static let wholeLog = ""
+
+    /// Positions get a stream: the whole log (`wholeLog`) for the in-process dispatcher, or one
+    /// Kafka partition (`topic/partition`), whose events arrive in log order among themselves only.
+    static func streams(timestamp: String) -> [String] {
+        [
+            "ALTER TABLE consumer_positions RENAME TO consumer_positions_v2",
+            """
+            CREATE TABLE consumer_positions (
+                consumer TEXT NOT NULL, stream TEXT NOT NULL, position BIGINT NOT NULL, updated_at \(timestamp) NOT NULL,
+                PRIMARY KEY (consumer, stream))
+            """,
+            """
+            INSERT INTO consumer_positions (consumer, stream, position, updated_at)
+            SELECT consumer, '', position, updated_at FROM consumer_positions_v2
+            """,
+            "DROP TABLE consumer_positions_v2",
+        ]
+    }
 
     static func tables(uuid: String, timestamp: String) -> [String] {
         [
@@ -35,28 +59,44 @@ public enum ConsumerStore {
         ]
     }
 
-    /// The consumer's position, locked until the transaction ends (PostgreSQL; SQLite transactions
-    /// are serial anyway), so that two dispatchers never apply the same events.
-    static func lockedPosition(of consumer: String, in session: any DatabaseSession) async throws -> Int64 {
+    /// The consumer's position in `stream`, locked until the transaction ends (PostgreSQL; SQLite
+    /// transactions are serial anyway), so that two processes never apply the same events.
+    static func lockedPosition(of consumer: String, stream: String, in session: any DatabaseSession) async throws
+        -> Int64
+    {
         if session.dialect == .postgres {
             try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", [.text("consumer:" + consumer)])
         }
-        return try await position(of: consumer, in: session)
+        return try await position(of: consumer, stream: stream, in: session)
     }
 
-    public static func position(of consumer: String, in session: any DatabaseSession) async throws -> Int64 {
-        Int64(
-            try await session.first("SELECT position FROM consumer_positions WHERE consumer = $1", [.text(consumer)])?
-                .int("position") ?? 0)
-    }
-
-    public static func setPosition(_ position: Int64, of consumer: String, in session: any DatabaseSession) async throws
+    /// The last position the consumer applied in `stream`: events at or below it are done.
+    ///
+    /// Positions are global, so the whole-log position (set by the dispatcher and by rebuilds) also
+    /// covers every partition stream.
+    public static func position(of consumer: String, stream: String = wholeLog, in session: any DatabaseSession)
+        async throws -> Int64
     {
+        Int64(
+            try await session.first(
+                "SELECT COALESCE(MAX(position), 0) AS position FROM consumer_positions WHERE consumer = $1 AND stream IN ('', $2)",
+                [.text(consumer), .text(stream)])?.int("position") ?? 0)
+    }
+
+    public static func setPosition(
+        _ position: Int64, of consumer: String, stream: String = wholeLog, in session: any DatabaseSession
+    ) async throws {
         try await session.query(
             """
-            INSERT INTO consumer_positions (consumer, position, updated_at) VALUES ($1, $2, $3)
-            ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at
-            """, [.text(consumer), .integer(position), .date(Date())])
+            INSERT INTO consumer_positions (consumer, stream, position, updated_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (consumer, stream) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at
+            """, [.text(consumer), .text(stream), .integer(position), .date(Date())])
+    }
+
+    /// Forgets every stream position of the consumer and sets its whole-log position (rebuilds).
+    static func resetPositions(of consumer: String, to position: Int64, in session: any DatabaseSession) async throws {
+        try await session.query("DELETE FROM consumer_positions WHERE consumer = $1", [.text(consumer)])
+        try await setPosition(position, of: consumer, in: session)
     }
 
     static func addDeadLetter(_ letter: DeadLetter, in session: any DatabaseSession) async throws {

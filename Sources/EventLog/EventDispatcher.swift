@@ -84,80 +84,21 @@ public struct EventDispatcher: Service {
             return try await outbox.read(after: position, limit: batchSize, in: session)
         }
         guard let last = events.last else { return 0 }
-        do {
-            try await database.transaction { session in
-                // Re-check the position inside the transaction: another dispatcher may have advanced it.
-                guard try await ConsumerStore.lockedPosition(of: consumer.name, in: session) < events[0].position else {
-                    return
-                }
-                for event in events {
-                    try await consumer.apply(event, in: session)
-                }
-                try await ConsumerStore.setPosition(last.position, of: consumer.name, in: session)
-            }
-            Counter(label: "stamina_events_applied_total", dimensions: [("consumer", consumer.name)])
-                .increment(by: events.count)
-            try await recordLag(of: consumer, at: last.position)
-        } catch {
-            // Isolate the failing event: apply one by one with retries.
-            for event in events {
-                try await applyWithRetries(event, to: consumer)
-            }
-        }
+        try await applier(for: consumer).apply(events, stream: ConsumerStore.wholeLog)
+        try await recordLag(of: consumer, at: last.position)
         return events.count
+    }
+
+    func applier(for consumer: any EventConsumer) -> EventApplier {
+        EventApplier(database: database, consumer: consumer, configuration: configuration, logger: logger)
     }
 
     /// Publishes the log's head and how far behind it the consumer is (`/metrics`).
     func recordLag(of consumer: any EventConsumer, at position: Int64) async throws {
-        let head = try await database.read { session in
-            try await session.first("SELECT COALESCE(MAX(position), 0) AS head FROM outbox")?.int("head") ?? 0
-        }
+        let head = try await database.read { try await Outbox.head(in: $0) }
         Gauge(label: "stamina_outbox_head_position").record(head)
         Gauge(label: "stamina_consumer_lag_events", dimensions: [("consumer", consumer.name)]).record(
-            head - Int(position))
-    }
-
-    private func applyWithRetries(_ event: EventEnvelope, to consumer: any EventConsumer) async throws {
-        var backoff = configuration.initialBackoff
-        var lastError: any Error = CancellationError()
-        for attempt in 1...configuration.maxAttempts {
-            do {
-                try await database.transaction { session in
-                    guard try await ConsumerStore.lockedPosition(of: consumer.name, in: session) < event.position else {
-                        return
-                    }
-                    try await consumer.apply(event, in: session)
-                    try await ConsumerStore.setPosition(event.position, of: consumer.name, in: session)
-                }
-                return
-            } catch {
-                lastError = error
-                logger.warning(
-                    "consumer failed on an event",
-                    metadata: [
-                        "consumer": "\(consumer.name)", "position": "\(event.position)", "attempt": "\(attempt)",
-                        "error": "\(error)",
-                    ])
-                if attempt < configuration.maxAttempts {
-                    try await Task.sleep(for: backoff)
-                    backoff *= 2
-                }
-            }
-        }
-        let letter = DeadLetter(
-            consumer: consumer.name, position: event.position, eventID: event.eventID, eventType: event.eventType,
-            attempts: configuration.maxAttempts, error: String(describing: lastError), failedAt: Date())
-        try await database.transaction { session in
-            guard try await ConsumerStore.lockedPosition(of: consumer.name, in: session) < event.position else {
-                return
-            }
-            try await ConsumerStore.addDeadLetter(letter, in: session)
-            try await ConsumerStore.setPosition(event.position, of: consumer.name, in: session)
-        }
-        Counter(label: "stamina_dead_letters_total", dimensions: [("consumer", consumer.name)]).increment()
-        logger.error(
-            "event moved to dead letters",
-            metadata: ["consumer": "\(consumer.name)", "position": "\(event.position)", "type": "\(event.eventType)"])
+            head - position)
     }
 
     /// Applies a dead letter's event again; on success the dead letter is removed.
@@ -175,16 +116,33 @@ public struct EventDispatcher: Service {
         }
     }
 
-    /// Rebuilds a consumer's read model: reset, position 0, then every event again.
+    /// Rebuilds a consumer's read model in one transaction: reset, then every event of the log again
+    /// (but its dead letters). An event that fails now fails the rebuild, which changes nothing.
+    ///
+    /// The transaction holds the consumer's lock, so consumers running elsewhere (Kafka mode) wait
+    /// and then skip what the rebuild applied.
     public func rebuild(consumer name: String) async throws {
         guard let consumer = consumers.first(where: { $0.name == name }) else {
             throw DispatchError("no consumer named \(name); known: \(consumers.map(\.name).joined(separator: ", "))")
         }
+        let (outbox, batchSize) = (self.outbox, configuration.batchSize)
         try await database.transaction { session in
+            _ = try await ConsumerStore.lockedPosition(of: name, stream: ConsumerStore.wholeLog, in: session)
             try await consumer.reset(in: session)
-            try await ConsumerStore.setPosition(0, of: name, in: session)
+            // Dead letters stay skipped, as they were when the model was built incrementally.
+            let skipped = Set(
+                try await ConsumerStore.deadLetters(in: session).filter { $0.consumer == name }.map(\.position))
+            var position: Int64 = 0
+            while true {
+                let events = try await outbox.read(after: position, limit: batchSize, in: session)
+                guard let last = events.last else { break }
+                for event in events where !skipped.contains(event.position) {
+                    try await consumer.apply(event, in: session)
+                }
+                position = last.position
+            }
+            try await ConsumerStore.resetPositions(of: name, to: position, in: session)
         }
-        while try await dispatchBatch(to: consumer) > 0 {}
     }
 }
 

@@ -33,53 +33,124 @@ public struct Outbox: Sendable {
                     occurred_at TIMESTAMPTZ NOT NULL, causation_id UUID, correlation_id UUID, payload JSONB NOT NULL)
                 """,
                 "CREATE INDEX outbox_aggregate ON outbox (aggregate_id, position)",
-            ])
+            ]),
+        Migration(
+            module: "eventlog", version: 3, name: "outbox head",
+            sqlite: headTable, postgres: headTable),
     ]
 
-    /// Key of the PostgreSQL transaction lock that keeps positions gap-free and in commit order.
-    static let appendLockKey: Int64 = 0x4F55_5442_4F58
+    /// One row holding the last position handed out: appends take its row lock, which serialises
+    /// them until commit and replaces a `MAX(position)` scan.
+    static let headTable = [
+        "CREATE TABLE outbox_head (id INTEGER PRIMARY KEY CHECK (id = 1), position BIGINT NOT NULL)",
+        "INSERT INTO outbox_head (id, position) SELECT 1, COALESCE(MAX(position), 0) FROM outbox",
+    ]
+
+    /// The columns of an outbox row, in the order `append` binds them.
+    static let columns = [
+        "position", "event_id", "event_type", "schema_version", "aggregate_type", "aggregate_id", "occurred_at",
+        "causation_id", "correlation_id", "payload",
+    ]
+
+    /// PostgreSQL types of `columns`, for the casts of a `VALUES` list.
+    static let postgresTypes = [
+        "bigint", "uuid", "text", "integer", "text", "uuid", "timestamptz", "uuid", "uuid", "jsonb",
+    ]
 
     /// Appends events inside the caller's transaction and returns their envelopes.
     ///
-    /// Positions are gap-free: on PostgreSQL appends are serialised by a transaction-scoped lock
-    /// (held until commit), so a later position never commits before an earlier one; SQLite has a
-    /// single writer anyway. Call it last in a transaction to keep the lock short.
+    /// Positions are gap-free and commit in order: the append takes the row lock of `outbox_head`,
+    /// held until commit, so a later position never commits before an earlier one. On PostgreSQL it
+    /// is one statement per 1,000 events, which also notifies `PostgresDatabase.commitChannel` (delivered at commit)
+    /// so that dispatchers in other processes wake up. Call it last in a transaction to keep the
+    /// lock short.
     @discardableResult
     public func append(
         _ events: [any DomainEvent], in session: any DatabaseSession, causationID: UUID? = nil,
         correlationID: UUID? = nil
     ) async throws -> [EventEnvelope] {
         guard !events.isEmpty else { return [] }
-        if session.dialect == .postgres {
-            try await session.query("SELECT pg_advisory_xact_lock($1)", [.integer(Self.appendLockKey)])
-        }
-        let last = try await session.first("SELECT COALESCE(MAX(position), 0) AS last FROM outbox")?.int("last") ?? 0
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = .sortedKeys
-        var envelopes: [EventEnvelope] = []
-        for (offset, event) in events.enumerated() {
-            let envelope = EventEnvelope(
-                position: Int64(last + offset + 1), eventID: newID(), eventType: type(of: event).eventType,
+        let envelopes = try events.map { event in
+            EventEnvelope(
+                position: 0, eventID: newID(), eventType: type(of: event).eventType,
                 schemaVersion: type(of: event).schemaVersion, aggregateType: type(of: event).aggregateType,
                 aggregateID: event.aggregateID, occurredAt: now(), causationID: causationID,
-                correlationID: correlationID,
-                payload: String(decoding: try encoder.encode(event), as: UTF8.self))
-            try await session.query(
-                """
-                INSERT INTO outbox (position, event_id, event_type, schema_version, aggregate_type, aggregate_id,
-                    occurred_at, causation_id, correlation_id, payload)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                """,
-                [
-                    .integer(envelope.position), .uuid(envelope.eventID), .text(envelope.eventType),
-                    .int(envelope.schemaVersion), .text(envelope.aggregateType), .uuid(envelope.aggregateID),
-                    .date(envelope.occurredAt), .optional(causationID, SQLValue.uuid),
-                    .optional(correlationID, SQLValue.uuid), .json(envelope.payload),
-                ])
-            envelopes.append(envelope)
+                correlationID: correlationID, payload: String(decoding: try encoder.encode(event), as: UTF8.self))
         }
-        return envelopes
+        var appended: [EventEnvelope] = []
+        appended.reserveCapacity(envelopes.count)
+        for start in stride(from: 0, to: envelopes.count, by: Self.rowsPerStatement) {
+            let chunk = envelopes[start..<min(start + Self.rowsPerStatement, envelopes.count)]
+            let base = try await insert(chunk, in: session)
+            appended += chunk.enumerated().map { offset, envelope in
+                var envelope = envelope
+                envelope.position = base + Int64(offset + 1)
+                return envelope
+            }
+        }
+        return appended
+    }
+
+    /// Events per `INSERT`, well below both engines' limits on bound parameters.
+    static let rowsPerStatement = 1_000
+
+    /// Inserts `envelopes` after the head and returns the position before the first of them.
+    private func insert(_ envelopes: ArraySlice<EventEnvelope>, in session: any DatabaseSession) async throws -> Int64 {
+        let list = Self.columns.joined(separator: ", ")
+        // Rows carry relative positions (1, 2, …) until the head row says where the batch starts.
+        let binds = envelopes.enumerated().flatMap { offset, envelope in
+            var envelope = envelope
+            envelope.position = Int64(offset + 1)
+            return Self.binds(envelope)
+        }
+        let bump = "UPDATE outbox_head SET position = position + $1 WHERE id = 1 RETURNING position - $1 AS base"
+        if session.dialect == .postgres {
+            let casts = Self.postgresTypes.map { "::" + $0 }
+            let head = try await session.first(
+                """
+                WITH head AS (\(bump)), wake AS (SELECT pg_notify('\(PostgresDatabase.commitChannel)', ''))
+                INSERT INTO outbox (\(list))
+                SELECT head.base + e.position, \(Self.columns.dropFirst().map { "e." + $0 }.joined(separator: ", "))
+                FROM head, wake, (VALUES \(Self.placeholders(rows: envelopes.count, from: 2, casts: casts))) AS e (\(list))
+                RETURNING (SELECT base FROM head) AS base
+                """, [.int(envelopes.count)] + binds)
+            return Int64(try head?.int("base") ?? 0)
+        }
+        let base = Int64(try await session.first(bump, [.int(envelopes.count)])?.int("base") ?? 0)
+        try await session.query(
+            "INSERT INTO outbox (\(list)) VALUES \(Self.placeholders(rows: envelopes.count, from: 1))",
+            binds.enumerated().map { index, value in
+                index % Self.columns.count == 0 ? .integer(base + Int64(index / Self.columns.count + 1)) : value
+            })
+        return base
+    }
+
+    /// `($from, $from+1, …), (…)`: `rows` tuples of one placeholder per column, each with its cast.
+    static func placeholders(rows: Int, from first: Int, casts: [String]? = nil) -> String {
+        let casts = casts ?? Array(repeating: "", count: columns.count)
+        return (0..<rows).map { row in
+            "("
+                + casts.enumerated().map { column, cast in "$\(first + row * columns.count + column)\(cast)" }
+                .joined(separator: ", ") + ")"
+        }.joined(separator: ", ")
+    }
+
+    /// An envelope's values in the order of `columns`.
+    static func binds(_ envelope: EventEnvelope) -> [SQLValue] {
+        [
+            .integer(envelope.position), .uuid(envelope.eventID), .text(envelope.eventType),
+            .int(envelope.schemaVersion), .text(envelope.aggregateType), .uuid(envelope.aggregateID),
+            .date(envelope.occurredAt), .optional(envelope.causationID, SQLValue.uuid),
+            .optional(envelope.correlationID, SQLValue.uuid), .json(envelope.payload),
+        ]
+    }
+
+    /// The last position handed out.
+    public static func head(in session: any DatabaseSession) async throws -> Int64 {
+        Int64(try await session.first("SELECT position FROM outbox_head WHERE id = 1")?.int("position") ?? 0)
     }
 
     /// Reads events after `position`, in order (for operators, tests and, later, dispatchers).

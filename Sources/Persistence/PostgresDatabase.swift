@@ -10,6 +10,8 @@ public final class PostgresDatabase: Database {
     public let dialect = SQLDialect.postgres
     public let commits = CommitSignal()
     private let client: PostgresClient
+    /// The commit listener's own connection (outside the pool, so that it can be closed on shutdown).
+    private let listenerConfiguration: PostgresConnection.Configuration
     private let logger: Logger
 
     /// Creates a pool for a `postgres://user:password@host:port/database?sslmode=…` URL.
@@ -41,6 +43,17 @@ public final class PostgresDatabase: Database {
         configuration.options.maximumConnections = maxConnections
         configuration.options.minimumConnections = 0
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let listenerTLS: PostgresConnection.Configuration.TLS
+        do {
+            let context = try NIOSSLContext(configuration: .makeClientConfiguration())
+            listenerTLS =
+                sslMode == "disable" ? .disable : sslMode.hasPrefix("require") ? .require(context) : .prefer(context)
+        } catch {
+            throw DatabaseError(code: .configuration, message: "cannot set up TLS", cause: error)
+        }
+        self.listenerConfiguration = PostgresConnection.Configuration(
+            host: host, port: components.port ?? 5432, username: configuration.username,
+            password: configuration.password, database: configuration.database, tls: listenerTLS)
         self.logger = logger
     }
 
@@ -51,8 +64,49 @@ public final class PostgresDatabase: Database {
         return components.string ?? url
     }
 
+    /// The channel the outbox notifies when it appends events (delivered at commit): every process
+    /// listens on it and signals `commits`, so a commit anywhere wakes the dispatchers everywhere.
+    public static let commitChannel = "stamina_commits"
+
     public func run() async throws {
-        await client.run()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await cancelWhenGracefulShutdown { await self.listenForCommits() } }
+        }
+    }
+
+    /// Holds a connection of its own listening on `commitChannel` and turns each notification into a
+    /// commit signal; reconnects with backoff. Ends when the task is cancelled (closing the connection).
+    private func listenForCommits() async {
+        var backoff = Duration.milliseconds(100)
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    configuration: listenerConfiguration, id: 0, logger: logger)
+                var failure: (any Error)?
+                do {
+                    try await withTaskCancellationHandler {
+                        try await connection.listen(on: Self.commitChannel) { notifications in
+                            // Commits made while no one listened are picked up by this first wake-up.
+                            self.commits.signal()
+                            for try await _ in notifications { self.commits.signal() }
+                        }
+                    } onCancel: {
+                        connection.close().whenComplete { _ in }
+                    }
+                } catch {
+                    failure = error
+                }
+                try? await connection.close()
+                if let failure { throw failure }
+                backoff = .milliseconds(100)
+            } catch {
+                if Task.isCancelled { return }
+                logger.debug("commit listener lost its connection", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(5))
+        }
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {

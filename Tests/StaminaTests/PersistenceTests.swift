@@ -77,6 +77,23 @@ struct PersistenceTests {
         }
     }
 
+    @Test("a large append spans several statements and returns the positions it stored", arguments: Backend.allCases)
+    func largeOutboxAppend(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { database in
+            let outbox = Outbox()
+            try await database.transaction { try await outbox.append([Pinged(id: UUID())], in: $0) }
+            let pings = (0..<2_345).map { _ in Pinged(id: UUID()) }
+            let appended = try await database.transaction { try await outbox.append(pings, in: $0) }
+            #expect(appended.map(\.position) == Array(2...2_346))
+            let stored = try await database.read { try await outbox.read(after: 1, limit: 3_000, in: $0) }
+            // Compared as one Bool each, so that a failure does not print thousands of envelopes.
+            #expect(stored.map(\.position) == appended.map(\.position))
+            #expect(stored.map(\.eventID) == appended.map(\.eventID))
+            #expect(stored.map(\.aggregateID) == pings.map(\.id))
+            #expect(try await database.read { try await Outbox.head(in: $0) } == 2_346)
+        }
+    }
+
     @Test("concurrent appends on PostgreSQL still get consecutive positions")
     func concurrentOutboxAppends() async throws {
         try await TestDatabase.with(.postgres) { database in
