@@ -43,6 +43,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .target(
+            name: "Kafka",
+            dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "Geo", swiftSettings: swiftSettings),
         .target(name: "ActivityFiles", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "Analytics", dependencies: ["ActivityFiles", "Geo"], swiftSettings: swiftSettings),
@@ -58,6 +64,7 @@ let package = Package(
             name: "EventLog",
             dependencies: [
                 "Persistence",
+                "Kafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -114,6 +121,7 @@ let package = Package(
                 "Accounts",
                 "Activities",
                 "Insights",
+                "Kafka",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -138,6 +146,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GeoTests", dependencies: ["Geo"], swiftSettings: swiftSettings),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ActivityFilesTests",
             dependencies: ["ActivityFiles"],
@@ -161,6 +170,7 @@ let package = Package(
                 "HTTPAPI",
                 "Persistence",
                 "EventLog",
+                "Kafka",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -1,6 +1,8 @@
 import Accounts
 import Activities
+import EventLog
 import Foundation
+import Kafka
 import Logging
 import Persistence
 
@@ -20,6 +22,10 @@ public struct AppConfiguration: Sendable {
     /// Largest accepted JSON request body, in bytes.
     public var maxBodySize = 1 << 20
     public var logLevel = Logger.Level.info
+    /// Distributed event log: set when `STAMINA_KAFKA_BROKERS` is.
+    public var kafka: KafkaEventLogConfiguration?
+    /// What this process does (`stamina serve --roles`, `STAMINA_ROLES`): all roles by default.
+    public var roles = ServerRole.all
 
     public init(database: DatabaseConfiguration) {
         self.database = database
@@ -90,7 +96,57 @@ public struct AppConfiguration: Sendable {
             }
             configuration.logLevel = parsed
         }
+        if let brokers = reader.string("STAMINA_KAFKA_BROKERS") {
+            var kafka = KafkaEventLogConfiguration(
+                kafka: KafkaConfiguration(
+                    bootstrapServers: brokers, clientID: reader.string("STAMINA_KAFKA_CLIENT_ID") ?? "stamina"),
+                topics: EventTopics(
+                    prefix: reader.string("STAMINA_KAFKA_TOPIC_PREFIX") ?? "stamina", contexts: eventContexts))
+            kafka.partitions = try reader.integer("STAMINA_KAFKA_PARTITIONS", in: 1...10_000) ?? kafka.partitions
+            kafka.replicationFactor =
+                try reader.integer("STAMINA_KAFKA_REPLICATION_FACTOR", in: 1...100) ?? kafka.replicationFactor
+            kafka.unreachableAfter = .seconds(
+                try reader.integer("STAMINA_KAFKA_UNREACHABLE_AFTER", in: 1...86_400) ?? 30)
+            kafka.createTopics = reader.string("STAMINA_KAFKA_CREATE_TOPICS") != "false"
+            configuration.kafka = kafka
+        }
+        if let roles = reader.string("STAMINA_ROLES") {
+            configuration.roles = try ServerRole.parse(roles)
+        }
         return configuration
+    }
+}
+
+/// The bounded context that owns each aggregate type: it names the Kafka topic of their events.
+let eventContexts = ["user": "accounts", "activity": "activities"]
+
+/// A part of the server a process runs; several processes can split them (`--roles api,projector`).
+public enum ServerRole: String, Sendable, CaseIterable {
+    /// The HTTP API under `/api/v1` (health and metrics are served by every process).
+    case api
+    /// Publishes the outbox to Kafka (distributed mode only).
+    case relay
+    /// Applies events to the read models: in-process, or as a Kafka consumer-group member.
+    case projector
+
+    public static let all = Set(allCases)
+
+    /// Parses a comma-separated list, e.g. `api,relay`; `all` means every role.
+    public static func parse(_ list: String) throws -> Set<ServerRole> {
+        var roles = Set<ServerRole>()
+        for name in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
+            if name == "all" {
+                roles.formUnion(allCases)
+            } else if let role = ServerRole(rawValue: name) {
+                roles.insert(role)
+            } else {
+                throw AppConfiguration.Error(
+                    description:
+                        "unknown role \(name); roles are \(allCases.map(\.rawValue).joined(separator: ", ")) or all")
+            }
+        }
+        guard !roles.isEmpty else { throw AppConfiguration.Error(description: "no role given") }
+        return roles
     }
 }
 

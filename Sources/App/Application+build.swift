@@ -5,6 +5,7 @@ import Foundation
 import HTTPAPI
 import Hummingbird
 import Insights
+import Kafka
 import Logging
 import NIOCore
 import NIOPosix
@@ -63,29 +64,62 @@ public func buildApplication(
         database: database, consumers: eventConsumers(logger: logger), logger: logger,
         ready: { await migrated.wait(after: 0, timeout: .seconds(86_400 * 365)) })
 
+    let relayHealth = KafkaRelayHealth()
+    let relaysHere = configuration.kafka != nil && configuration.roles.contains(.relay)
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: ProblemMiddleware(maxBodySize: configuration.maxBodySize))
     router.add(middleware: MetricsMiddleware())
-    OperationsRoutes(database: database, metrics: metrics).add(to: router)
-    let api = router.group("api/v1")
-    api.get("openapi.json") { _, _ in try OpenAPIDocument.response() }
-    let accountRoutes = AccountsRoutes(
-        service: accounts, maxBodySize: configuration.maxBodySize, progress: InsightsGoalProgress(progress: progress))
-    accountRoutes.addPublicRoutes(to: api)
-    let authenticated = api.group().add(middleware: BearerAuthenticationMiddleware(verifier: verifier))
-    accountRoutes.addAuthenticatedRoutes(to: authenticated)
-    ActivitiesRoutes(
-        service: activities, queries: activityQueries, configuration: configuration.activities,
-        maxBodySize: configuration.maxBodySize
-    ).addRoutes(to: authenticated)
-    InsightsRoutes(progress: progress).addRoutes(to: authenticated)
+    OperationsRoutes(
+        database: database, metrics: metrics,
+        relayHealth: relaysHere ? configuration.kafka.map { (relayHealth, $0.unreachableAfter) } : nil
+    ).add(to: router)
+    if configuration.roles.contains(.api) {
+        let api = router.group("api/v1")
+        api.get("openapi.json") { _, _ in try OpenAPIDocument.response() }
+        let accountRoutes = AccountsRoutes(
+            service: accounts, maxBodySize: configuration.maxBodySize,
+            progress: InsightsGoalProgress(progress: progress))
+        accountRoutes.addPublicRoutes(to: api)
+        let authenticated = api.group().add(middleware: BearerAuthenticationMiddleware(verifier: verifier))
+        accountRoutes.addAuthenticatedRoutes(to: authenticated)
+        ActivitiesRoutes(
+            service: activities, queries: activityQueries, configuration: configuration.activities,
+            maxBodySize: configuration.maxBodySize
+        ).addRoutes(to: authenticated)
+        InsightsRoutes(progress: progress).addRoutes(to: authenticated)
+    }
 
     var application = Application(
         router: router,
         configuration: .init(
             address: .hostname(configuration.hostname, port: configuration.port), serverName: "Stamina"),
         logger: logger)
-    application.addServices(database, ThreadPoolService(pool: hashingPool), dispatcher)
+    application.addServices(database, ThreadPoolService(pool: hashingPool))
+    let ready: @Sendable () async -> Void = { await migrated.wait(after: 0, timeout: .seconds(86_400 * 365)) }
+    if let kafka = configuration.kafka {
+        if !KafkaLibrary.supportsTaggedFields {
+            logger.warning(
+                "librdkafka is older than 2.2: it cannot talk to brokers that send tagged fields (KIP-482)",
+                metadata: ["librdkafka": "\(KafkaLibrary.version)"])
+        }
+        logger.info(
+            "distributed event log",
+            metadata: ["kafka": "\(kafka.kafka.bootstrapServers)", "librdkafka": "\(KafkaLibrary.version)"])
+        if relaysHere {
+            application.addServices(
+                KafkaEventRelay(
+                    database: database, configuration: kafka, health: relayHealth, logger: logger, ready: ready))
+        }
+        if configuration.roles.contains(.projector) {
+            for consumer in dispatcher.consumers {
+                application.addServices(
+                    KafkaEventProjector(
+                        database: database, consumer: consumer, configuration: kafka, logger: logger, ready: ready))
+            }
+        }
+    } else if configuration.roles.contains(.projector) {
+        application.addServices(dispatcher)
+    }
     application.beforeServerStarts {
         try await Migrations.prepare(database, logger: logger)
         // Point partitions ahead of time: last month through the next two.

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import HTTPAPI
 import Hummingbird
@@ -8,6 +9,8 @@ import Prometheus
 struct OperationsRoutes: Sendable {
     let database: any Database
     let metrics: PrometheusCollectorRegistry
+    /// The relay's health and how long it may go without reaching Kafka, when this process relays.
+    let relayHealth: (KafkaRelayHealth, Duration)?
 
     struct Health: Encodable {
         var status: String
@@ -26,6 +29,9 @@ struct OperationsRoutes: Sendable {
             } catch {
                 context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
                 throw Problem.unavailable("The database does not answer.")
+            }
+            if let (health, limit) = relayHealth, !health.isHealthy(within: limit) {
+                throw Problem.unavailable("The outbox relay has not reached Kafka for more than \(limit).")
             }
             return try Response.json(Health(status: "ready", version: staminaVersion))
         }

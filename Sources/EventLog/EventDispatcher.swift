@@ -28,7 +28,7 @@ public struct DispatcherConfiguration: Sendable {
 /// one bad event cannot stop a consumer.
 public struct EventDispatcher: Service {
     let database: any Database
-    let consumers: [any EventConsumer]
+    public let consumers: [any EventConsumer]
     let configuration: DispatcherConfiguration
     let logger: Logger
     let outbox = Outbox()

@@ -22,16 +22,23 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (STAMINA_PORT).")
     var port: Int?
 
+    @Option(help: "Roles of this process, comma-separated: api, relay, projector, or all (STAMINA_ROLES).")
+    var roles: String?
+
     func run() async throws {
         var configuration = try AppConfiguration.fromEnvironment()
         configuration.hostname = hostname ?? configuration.hostname
         configuration.port = port ?? configuration.port
+        if let roles { configuration.roles = try ServerRole.parse(roles) }
         let logger = bootstrapLogging(configuration.logLevel)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         logger.info(
             "starting Stamina",
-            metadata: ["version": "\(staminaVersion)", "database": "\(configuration.database.logDescription)"])
+            metadata: [
+                "version": "\(staminaVersion)", "database": "\(configuration.database.logDescription)",
+                "roles": "\(configuration.roles.map(\.rawValue).sorted().joined(separator: ","))",
+            ])
         let (application, _) = try await buildApplication(configuration, logger: logger, metrics: registry)
         try await application.runService()
     }
