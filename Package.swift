@@ -50,6 +50,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Geo", swiftSettings: swiftSettings),
+        .target(
+            name: "RedisClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "ActivityFiles", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "Analytics", dependencies: ["ActivityFiles", "Geo"], swiftSettings: swiftSettings),
         .target(
@@ -137,7 +146,9 @@ let package = Package(
                 "Activities",
                 "ActivityFiles",
                 "EventLog",
+                "Kafka",
                 "Persistence",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -147,6 +158,17 @@ let package = Package(
         ),
         .testTarget(name: "GeoTests", dependencies: ["Geo"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RedisClientTests",
+            dependencies: [
+                "RedisClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ActivityFilesTests",
             dependencies: ["ActivityFiles"],

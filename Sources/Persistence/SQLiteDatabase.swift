@@ -75,10 +75,11 @@ public final class SQLiteDatabase: Database {
         }
     }
 
-    /// Waits for graceful shutdown, then closes every connection.
+    /// Waits for graceful shutdown (or cancellation), then closes every connection.
     public func run() async throws {
         try? await gracefulShutdown()
-        await close()
+        // Closing must finish even when this task was cancelled: a connection left open traps when freed.
+        await Task { await close() }.value
     }
 
     /// Closes every connection; the database cannot be used afterwards.

@@ -10,8 +10,8 @@ import Persistence
 /// their baselines (reference decoders, `psql \copy`) and reports ratios.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure decoders and the point ingest path (used by scripts/bench).",
-        subcommands: [BenchDecode.self, BenchIngest.self])
+        abstract: "Measure decoders, the point ingest path and the event log (used by scripts/bench*).",
+        subcommands: [BenchDecode.self, BenchIngest.self, BenchEvents.self])
 }
 
 /// Decodes each file repeatedly and prints the median time and records per second as JSON lines.
