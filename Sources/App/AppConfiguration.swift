@@ -97,9 +97,18 @@ public struct AppConfiguration: Sendable {
             configuration.logLevel = parsed
         }
         if let brokers = reader.string("STAMINA_KAFKA_BROKERS") {
+            var properties: [String: String] = [:]
+            for pair in (reader.string("STAMINA_KAFKA_PROPERTIES") ?? "").split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, !parts[0].isEmpty else {
+                    throw Error(description: "STAMINA_KAFKA_PROPERTIES must be key=value pairs separated by commas")
+                }
+                properties[parts[0]] = parts[1]
+            }
             var kafka = KafkaEventLogConfiguration(
                 kafka: KafkaConfiguration(
-                    bootstrapServers: brokers, clientID: reader.string("STAMINA_KAFKA_CLIENT_ID") ?? "stamina"),
+                    bootstrapServers: brokers, clientID: reader.string("STAMINA_KAFKA_CLIENT_ID") ?? "stamina",
+                    properties: properties),
                 topics: EventTopics(
                     prefix: reader.string("STAMINA_KAFKA_TOPIC_PREFIX") ?? "stamina", contexts: eventContexts))
             kafka.partitions = try reader.integer("STAMINA_KAFKA_PARTITIONS", in: 1...10_000) ?? kafka.partitions

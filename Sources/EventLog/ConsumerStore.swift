@@ -70,6 +70,18 @@ public enum ConsumerStore {
         return try await position(of: consumer, stream: stream, in: session)
     }
 
+    /// Every stream position of the consumer, locked until the transaction ends like `lockedPosition`.
+    static func lockedPositions(of consumer: String, in session: any DatabaseSession) async throws -> StreamPositions {
+        if session.dialect == .postgres {
+            try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", [.text("consumer:" + consumer)])
+        }
+        let rows = try await session.query(
+            "SELECT stream, position FROM consumer_positions WHERE consumer = $1", [.text(consumer)])
+        return StreamPositions(
+            byStream: Dictionary(
+                uniqueKeysWithValues: try rows.map { (try $0.string("stream"), Int64(try $0.int("position"))) }))
+    }
+
     /// The last position the consumer applied in `stream`: events at or below it are done.
     ///
     /// Positions are global, so the whole-log position (set by the dispatcher and by rebuilds) also
@@ -123,5 +135,15 @@ public enum ConsumerStore {
     static func removeDeadLetter(consumer: String, position: Int64, in session: any DatabaseSession) async throws {
         try await session.query(
             "DELETE FROM dead_letters WHERE consumer = $1 AND position = $2", [.text(consumer), .integer(position)])
+    }
+}
+
+/// A consumer's positions by stream.
+struct StreamPositions {
+    var byStream: [String: Int64]
+
+    /// Events at or below this position are done in `stream`: the whole-log position covers every stream.
+    func done(in stream: String) -> Int64 {
+        max(byStream[ConsumerStore.wholeLog] ?? 0, byStream[stream] ?? 0)
     }
 }

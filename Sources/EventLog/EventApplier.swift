@@ -19,19 +19,26 @@ struct EventApplier: Sendable {
 
     /// Applies `events`, in ascending positions, all from `stream`.
     func apply(_ events: [EventEnvelope], stream: String) async throws {
-        guard let last = events.last else { return }
+        try await apply([stream: events])
+    }
+
+    /// Applies the events of several streams (each in ascending positions) in one transaction.
+    func apply(_ streams: [String: [EventEnvelope]]) async throws {
         let consumer = self.consumer
         do {
             let applied = try await database.transaction { session in
-                let done = try await ConsumerStore.lockedPosition(of: consumer.name, stream: stream, in: session)
-                let fresh = events.filter { $0.position > done }
-                for event in fresh {
-                    try await consumer.apply(event, in: session)
-                }
-                if !fresh.isEmpty {
+                let positions = try await ConsumerStore.lockedPositions(of: consumer.name, in: session)
+                var applied = 0
+                for (stream, events) in streams {
+                    let fresh = events.filter { $0.position > positions.done(in: stream) }
+                    guard let last = fresh.last else { continue }
+                    for event in fresh {
+                        try await consumer.apply(event, in: session)
+                    }
                     try await ConsumerStore.setPosition(last.position, of: consumer.name, stream: stream, in: session)
+                    applied += fresh.count
                 }
-                return fresh.count
+                return applied
             }
             Counter(label: "stamina_events_applied_total", dimensions: [("consumer", consumer.name)])
                 .increment(by: applied)
@@ -39,8 +46,10 @@ struct EventApplier: Sendable {
             throw error
         } catch {
             // Isolate the failing event: apply one by one with retries.
-            for event in events {
-                try await applyWithRetries(event, stream: stream)
+            for (stream, events) in streams {
+                for event in events {
+                    try await applyWithRetries(event, stream: stream)
+                }
             }
         }
     }

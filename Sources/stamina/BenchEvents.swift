@@ -109,7 +109,11 @@ struct BenchEvents: AsyncParsableCommand {
         var kafka = KafkaEventLogConfiguration(
             kafka: KafkaConfiguration(
                 bootstrapServers: cluster.bootstrapServers,
-                properties: ["linger.ms": "1", "fetch.wait.max.ms": "10", "fetch.error.backoff.ms": "10"]),
+                properties: [
+                    "linger.ms": "1", "fetch.wait.max.ms": "10", "fetch.error.backoff.ms": "10",
+                    // A new member of the group is not kept waiting for a session timeout.
+                    "session.timeout.ms": "6000", "heartbeat.interval.ms": "500",
+                ]),
             topics: EventTopics(prefix: "bench", contexts: ["bench": "bench"]))
         kafka.createTopics = false
         return [

@@ -39,6 +39,12 @@ struct LiveServerTests {
             guard port != 0 else { throw TestSetupError("server did not start: \(log)") }
         }
 
+        /// Kills the process with SIGKILL: no shutdown, no flush, nothing in flight finished.
+        func kill() {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+
         /// Sends SIGTERM and returns the exit status.
         func terminate() -> Int32 {
             process.terminate()
@@ -48,9 +54,12 @@ struct LiveServerTests {
         }
     }
 
-    func request(_ method: HTTPMethod, _ port: Int, _ path: String, json: String? = nil) async throws -> (Int, String) {
+    func request(_ method: HTTPMethod, _ port: Int, _ path: String, json: String? = nil, token: String? = nil)
+        async throws -> (Int, String)
+    {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: json))

@@ -74,7 +74,7 @@ public struct KafkaEventProjector: Service {
         }
     }
 
-    /// Applies a polled batch, partition by partition, retrying until the database takes it.
+    /// Applies a polled batch in one transaction (each partition a stream), retrying until the database takes it.
     func apply(_ messages: [KafkaMessage]) async throws {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -92,21 +92,21 @@ public struct KafkaEventProjector: Service {
                     ])
             }
         }
-        let applier = EventApplier(database: database, consumer: consumer, configuration: dispatch, logger: logger)
-        for (stream, events) in streams {
-            // In log order, once each: a relay that published twice repeats events in a partition.
+        // In log order, once each: a relay that published twice repeats events in a partition.
+        let ordered = streams.mapValues { events in
             var seen = Set<Int64>()
-            let unique = events.sorted { $0.position < $1.position }.filter { seen.insert($0.position).inserted }
-            var backoff = Duration.milliseconds(100)
-            while true {
-                do {
-                    try await applier.apply(unique, stream: stream)
-                    break
-                } catch let error as DatabaseError where error.code == .unavailable {
-                    logger.warning("database unavailable; retrying", metadata: ["error": "\(error)"])
-                    try await Task.sleep(for: backoff)
-                    backoff = min(backoff * 2, .seconds(5))
-                }
+            return events.sorted { $0.position < $1.position }.filter { seen.insert($0.position).inserted }
+        }
+        let applier = EventApplier(database: database, consumer: consumer, configuration: dispatch, logger: logger)
+        var backoff = Duration.milliseconds(100)
+        while true {
+            do {
+                try await applier.apply(ordered)
+                break
+            } catch let error as DatabaseError where error.code == .unavailable {
+                logger.warning("database unavailable; retrying", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
             }
         }
         if let last = streams.values.joined().map(\.position).max() {
