@@ -60,9 +60,10 @@ public func buildApplication(
     let activityQueries = ActivityQueries(database: database, store: activityStore, files: files)
     let progress = ProgressQueries(database: database, timeZones: AccountsTimeZones(accounts: accounts))
     let migrated = CommitSignal()
+    // Event delivery starts once migrations are done.
+    let ready: @Sendable () async -> Void = { await migrated.wait(after: 0, timeout: .seconds(86_400 * 365)) }
     let dispatcher = EventDispatcher(
-        database: database, consumers: eventConsumers(logger: logger), logger: logger,
-        ready: { await migrated.wait(after: 0, timeout: .seconds(86_400 * 365)) })
+        database: database, consumers: eventConsumers(logger: logger), logger: logger, ready: ready)
 
     let relayHealth = KafkaRelayHealth()
     let relaysHere = configuration.kafka != nil && configuration.roles.contains(.relay)
@@ -95,7 +96,6 @@ public func buildApplication(
             address: .hostname(configuration.hostname, port: configuration.port), serverName: "Stamina"),
         logger: logger)
     application.addServices(database, ThreadPoolService(pool: hashingPool))
-    let ready: @Sendable () async -> Void = { await migrated.wait(after: 0, timeout: .seconds(86_400 * 365)) }
     if let kafka = configuration.kafka {
         if !KafkaLibrary.supportsTaggedFields {
             logger.warning(

@@ -57,9 +57,9 @@ public struct EventDispatcher: Service {
                         busy = try await dispatchBatch(to: consumer) > 0 || busy
                     }
                     if busy { continue }
-                } catch is CancellationError {
-                    return
                 } catch {
+                    // A statement interrupted by shutdown fails with a wrapped cancellation: nothing to report.
+                    if Task.isCancelled { return }
                     logger.warning("event dispatch failed; retrying", metadata: ["error": "\(error)"])
                 }
                 await database.commits.wait(after: generation, timeout: configuration.pollInterval)

@@ -151,7 +151,7 @@ struct BenchEvents: AsyncParsableCommand {
         backend: String
     ) async throws {
         let (rate, seconds, writers) = (self.rate, self.seconds, self.writers)
-        try await running(services) {
+        try await withRunning(services) {
             try await waitForDrain(database, projection)
             _ = projection.take()
             let start = ContinuousClock.now + .milliseconds(100)
@@ -191,7 +191,7 @@ struct BenchEvents: AsyncParsableCommand {
             }
         }
         let began = ContinuousClock.now
-        try await running(services) { try await waitForDrain(database, projection) }
+        try await withRunning(services) { try await waitForDrain(database, projection) }
         let elapsed = ContinuousClock.now - began
         print(
             #"{"phase":"throughput","backend":"\#(backend)","events":\#(backlog),"seconds":\#(elapsed.seconds),"eventsPerSecond":\#(Double(backlog) / elapsed.seconds)}"#
@@ -213,15 +213,6 @@ struct BenchEvents: AsyncParsableCommand {
         }
     }
 
-    func running(_ services: [any Service], _ body: () async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in services {
-                group.addTask { try await service.run() }
-            }
-            defer { group.cancelAll() }
-            try await body()
-        }
-    }
 }
 
 extension Duration {

@@ -132,17 +132,6 @@ struct KafkaEventLogTests {
         #expect(settled == expected(accounts, through: last))
     }
 
-    /// Runs `services` while `body` runs, then cancels them.
-    func running(_ services: [any Service], _ body: () async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in services {
-                group.addTask { try await service.run() }
-            }
-            defer { group.cancelAll() }
-            try await body()
-        }
-    }
-
     func relay(_ database: any Database, _ configuration: KafkaEventLogConfiguration) -> KafkaEventRelay {
         KafkaEventRelay(
             database: database, configuration: configuration, health: KafkaRelayHealth(),
@@ -164,7 +153,7 @@ struct KafkaEventLogTests {
         try await withCluster(backend) { database, _, configuration in
             let accounts = (0..<8).map { _ in UUID() }
             try await write(accounts, 1...40, to: database)
-            try await running([relay(database, configuration), projector(database, configuration, "ledger")]) {
+            try await withRunning([relay(database, configuration), projector(database, configuration, "ledger")]) {
                 try await write(accounts, 41...60, to: database)
                 try await Self.expectSettled(accounts, through: 60, in: database)
             }
@@ -191,7 +180,7 @@ struct KafkaEventLogTests {
         try await withCluster(.postgres) { database, cluster, configuration in
             let accounts = (0..<6).map { _ in UUID() }
             try await write(accounts, 1...20, to: database)
-            try await running([relay(database, configuration), projector(database, configuration, "ledger")]) {
+            try await withRunning([relay(database, configuration), projector(database, configuration, "ledger")]) {
                 _ = try await Self.settle("ledger", Self.expected(accounts, through: 20), in: database)
                 try cluster.setBrokerDown(1)
                 try await write(accounts, 21...40, to: database)
@@ -212,7 +201,7 @@ struct KafkaEventLogTests {
             try cluster.pushRequestErrors(apiKey: 0, errors: [6, 7, 6, 7])
             try cluster.pushRequestErrors(apiKey: 1, errors: [6, 6])
             try cluster.pushRequestErrors(apiKey: 8, errors: [27, 27, 27])
-            try await running([relay(database, configuration), projector(database, configuration, "ledger")]) {
+            try await withRunning([relay(database, configuration), projector(database, configuration, "ledger")]) {
                 for batch in 0..<5 {
                     try await write(accounts, batch * 10 + 1...batch * 10 + 10, to: database)
                     try cluster.pushRequestErrors(apiKey: 0, errors: [6, 7])
@@ -229,7 +218,7 @@ struct KafkaEventLogTests {
             try await write(accounts, 1...30, to: database)
             // Commits fail, so the restarted consumer gets every message again.
             try cluster.pushRequestErrors(apiKey: 8, errors: Array(repeating: 27, count: 50))
-            try await running([relay(database, configuration), projector(database, configuration, "ledger")]) {
+            try await withRunning([relay(database, configuration), projector(database, configuration, "ledger")]) {
                 _ = try await Self.settle("ledger", Self.expected(accounts, through: 30), in: database)
             }
             // As if the relay had crashed after the brokers' acknowledgement, before marking.
@@ -237,7 +226,7 @@ struct KafkaEventLogTests {
                 try await ConsumerStore.setPosition(0, of: KafkaEventRelay.positionName, in: $0)
             }
             try await write(accounts, 31...40, to: database)
-            try await running([relay(database, configuration), projector(database, configuration, "ledger")]) {
+            try await withRunning([relay(database, configuration), projector(database, configuration, "ledger")]) {
                 try await Self.expectSettled(accounts, through: 40, in: database)
                 // Give duplicates still in flight the time to arrive, then check again.
                 try await Task.sleep(for: .seconds(2))
@@ -250,7 +239,7 @@ struct KafkaEventLogTests {
     func rebalance() async throws {
         try await withCluster(.postgres) { database, _, configuration in
             let accounts = (0..<8).map { _ in UUID() }
-            try await running([relay(database, configuration), projector(database, configuration, "ledger")]) {
+            try await withRunning([relay(database, configuration), projector(database, configuration, "ledger")]) {
                 try await withThrowingTaskGroup(of: Void.self) { second in
                     second.addTask { try await projector(database, configuration, "ledger").run() }
                     try await write(accounts, 1...30, to: database)
@@ -276,11 +265,11 @@ struct KafkaEventLogTests {
         try await withLedger(.postgres) { database in
             let accounts = (0..<6).map { _ in UUID() }
             try await write(accounts, 1...20, to: database)
-            try await running([relay(database, configuration), projector(database, configuration, "ledger")]) {
+            try await withRunning([relay(database, configuration), projector(database, configuration, "ledger")]) {
                 try await Self.expectSettled(accounts, through: 20, in: database)
             }
             try await write(accounts, 21...30, to: database)
-            try await running([relay(database, configuration), projector(database, configuration, "ledger")]) {
+            try await withRunning([relay(database, configuration), projector(database, configuration, "ledger")]) {
                 try await Self.expectSettled(accounts, through: 30, in: database)
             }
         }

@@ -63,9 +63,8 @@ public struct KafkaEventProjector: Service {
                         "offset commit failed", metadata: ["consumer": "\(consumer.name)", "error": "\(error)"])
                 }
                 backoff = .milliseconds(100)
-            } catch is CancellationError {
-                return
             } catch {
+                if Task.isCancelled { return }
                 logger.warning(
                     "Kafka consumer failed; retrying", metadata: ["consumer": "\(consumer.name)", "error": "\(error)"])
                 try? await Task.sleep(for: backoff)

@@ -66,9 +66,8 @@ public struct KafkaEventRelay: Service {
                         }
                     }
                 }
-            } catch is CancellationError {
-                return
             } catch {
+                if Task.isCancelled { return }
                 logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: pollInterval)
             }
