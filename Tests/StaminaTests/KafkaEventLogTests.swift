@@ -252,6 +252,49 @@ struct KafkaEventLogTests {
         }
     }
 
+    /// Polls `condition` every 100 ms for at most 60 s; returns whether it came to hold.
+    static func eventually(_ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !condition() && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return condition()
+    }
+
+    /// The relay's position once it reaches `position` (or after 60 s).
+    static func relayed(atLeast position: Int64, in database: any Database) async throws -> Int64 {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            let relayed = try await database.read {
+                try await ConsumerStore.position(of: KafkaEventRelay.positionName, in: $0)
+            }
+            if relayed >= position || ContinuousClock.now > deadline { return relayed }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    @Test("the relay reports Kafka unreachable while every broker is down (readiness), and reachable once back")
+    func relayHealth() async throws {
+        try await withCluster(.sqlite) { database, cluster, configuration in
+            let accounts = [UUID()]
+            let health = KafkaRelayHealth()
+            let relay = KafkaEventRelay(
+                database: database, configuration: configuration, health: health, pollInterval: .milliseconds(200),
+                logger: TestDatabase.logger)
+            try await withRunning([relay]) {
+                try await write(accounts, 1...1, to: database)
+                #expect(try await Self.relayed(atLeast: 1, in: database) == 1)
+                for broker in Int32(1)...3 { try cluster.setBrokerDown(broker) }
+                try await write(accounts, 2...3, to: database)
+                #expect(try await Self.eventually { !health.isHealthy(within: .seconds(1)) })
+                for broker in Int32(1)...3 { try cluster.setBrokerUp(broker) }
+                #expect(try await Self.eventually { health.isHealthy(within: .seconds(1)) })
+                // What waited while the brokers were down is published now.
+                #expect(try await Self.relayed(atLeast: 3, in: database) == 3)
+            }
+        }
+    }
+
     static let tansu = ProcessInfo.processInfo.environment["STAMINA_TEST_TANSU_BOOTSTRAP"]
 
     @Test(
