@@ -121,4 +121,31 @@ struct EventDispatcherTests {
             #expect(try await Self.ticks("live", in: database) == 5)
         }
     }
+
+    @Test("on PostgreSQL a commit made through another pool (as by another process) wakes the dispatcher at once")
+    func notifiedAcrossProcesses() async throws {
+        let (configuration, cleanup) = try await TestDatabase.configuration(.postgres)
+        let here = try await configuration.open(logger: TestDatabase.logger)
+        let elsewhere = try await configuration.open(logger: TestDatabase.logger)
+        try await withRunning([here, elsewhere]) {
+            try await here.transaction {
+                try await $0.query("CREATE TABLE tick_counts (consumer TEXT PRIMARY KEY, ticks BIGINT NOT NULL)")
+            }
+            var patient = DispatcherConfiguration()
+            patient.pollInterval = .seconds(600)  // only a notification can wake it within the test
+            let dispatcher = EventDispatcher(
+                database: here, consumers: [Counter(name: "woken", failing: false)], configuration: patient,
+                logger: TestDatabase.logger)
+            try await withRunning([dispatcher]) {
+                try await Task.sleep(for: .milliseconds(500))
+                try await append([Tick(id: UUID())], to: elsewhere)
+                let deadline = ContinuousClock.now + .seconds(30)
+                while try await Self.ticks("woken", in: here) < 1 && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(try await Self.ticks("woken", in: here) == 1)
+            }
+        }
+        await cleanup()
+    }
 }
