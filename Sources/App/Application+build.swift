@@ -92,6 +92,7 @@ public func buildApplication(
 
     var application = Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
         configuration: .init(
             address: .hostname(configuration.hostname, port: configuration.port), serverName: "Stamina"),
         logger: logger)

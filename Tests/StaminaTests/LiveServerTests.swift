@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Glibc
 import NIOCore
 import NIOHTTP1
 import Testing
@@ -104,5 +105,44 @@ struct LiveServerTests {
         #expect(login.0 == 200)
         #expect(second.terminate() == 0)
         await cleanup()
+    }
+
+    /// Sends `head` on a new loopback connection and returns what the server sends back before
+    /// closing or within 5 s (a client waiting for `100 Continue` sends no body yet).
+    static func exchange(port: Int, head: String) throws -> String {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw TestSetupError("socket() failed") }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw TestSetupError("connect() failed") }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = head.utf8CString.withUnsafeBufferPointer { send(socket, $0.baseAddress, $0.count - 1, 0) }
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        let count = recv(socket, &buffer, buffer.count, 0)
+        return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
+    }
+
+    @Test("a client that sends `Expect: 100-continue` is told to go on before it sends the body")
+    func expectContinue() async throws {
+        let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("stamina-live-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        let server = try ServerProcess(environment: ["STAMINA_DATA_DIR": dataDirectory])
+        try server.start()
+        let reply = try Self.exchange(
+            port: server.port,
+            head:
+                "POST /api/v1/activities HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+        #expect(reply.hasPrefix("HTTP/1.1 100 Continue\r\n"))
+        #expect(server.terminate() == 0)
     }
 }
