@@ -88,10 +88,14 @@ func consume(_ consumer: KafkaConsumer, count: Int, commit: Bool = false) async 
 /// Expects `received` to hold every sent message exactly once, each key's messages in sending order.
 func expectExactlyOnceInKeyOrder(_ received: [KafkaMessage], sent: [KafkaOutgoingMessage]) {
     #expect(received.count == sent.count)
-    #expect(Set(received.map(\.text)) == Set(sent.map(\.text)))
+    // Differences only, so that a failure names the few messages at fault instead of printing hundreds.
+    let (receivedTexts, sentTexts) = (Set(received.map(\.text)), Set(sent.map(\.text)))
+    #expect(sentTexts.subtracting(receivedTexts).sorted() == [], "lost")
+    #expect(receivedTexts.subtracting(sentTexts).sorted() == [], "never sent")
     let sentOrder = Dictionary(grouping: sent.map(\.text)) { $0.split(separator: "/")[0] }
     let receivedOrder = Dictionary(grouping: received.map(\.text)) { $0.split(separator: "/")[0] }
-    #expect(receivedOrder == sentOrder)
+    let disordered = sentOrder.keys.filter { receivedOrder[$0] != sentOrder[$0] }.sorted()
+    #expect(disordered == [], "keys whose messages came out of order, missing or repeated")
 }
 
 /// Produces `count` keyed messages and consumes them with one group member: exactly once, per-key order kept, and the
