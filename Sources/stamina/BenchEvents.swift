@@ -22,7 +22,7 @@ struct BenchEvents: AsyncParsableCommand {
     var seconds = 10
 
     @Option(help: "Concurrent writers in the steady phase (each commit waits for its own flush).")
-    var writers = 32
+    var writers = 8
 
     @Option(help: "Writes of each kind in the outbox-overhead phase.")
     var writes = 2_000
