@@ -113,6 +113,12 @@ public final class KafkaProducer: Sendable {
             core.requestStop()
         }
     }
+
+    /// Starts `shutdown()` without waiting for it, e.g. from a cancellation handler: a `send` waiting for
+    /// unreachable brokers then fails within the flush timeout instead of waiting for `message.timeout.ms`.
+    public func beginShutdown() {
+        core.requestStop()
+    }
 }
 
 /// The producer's handle and lifecycle, shared with its poll thread (which outlives the `KafkaProducer` to tear down).

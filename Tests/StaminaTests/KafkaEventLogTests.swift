@@ -295,6 +295,23 @@ struct KafkaEventLogTests {
         }
     }
 
+    @Test(
+        "the relay stops promptly when shut down while every broker is down", .timeLimit(.minutes(1)))
+    func relayStopsWhileUnreachable() async throws {
+        try await withCluster(.sqlite) { database, cluster, configuration in
+            let accounts = [UUID()]
+            try await withRunning([relay(database, configuration)]) {
+                try await write(accounts, 1...1, to: database)
+                #expect(try await Self.relayed(atLeast: 1, in: database) == 1)
+                for broker in Int32(1)...3 { try cluster.setBrokerDown(broker) }
+                try await write(accounts, 2...2, to: database)
+                try await Task.sleep(for: .seconds(1))  // the relay is now waiting for the brokers
+            }
+            // Not published, so not marked: it goes out when the relay runs again.
+            #expect(try await Self.relayed(atLeast: 1, in: database) == 1)
+        }
+    }
+
     static let tansu = ProcessInfo.processInfo.environment["STAMINA_TEST_TANSU_BOOTSTRAP"]
 
     @Test(

@@ -41,12 +41,21 @@ public struct KafkaEventRelay: Service {
     }
 
     public func run() async throws {
-        let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
+        var kafka = configuration.kafka
+        // A batch the brokers cannot take within 30 s fails and is sent again (the relay retries), rather
+        // than waiting librdkafka's default 5 minutes.
+        kafka.properties["message.timeout.ms"] = kafka.properties["message.timeout.ms"] ?? "30000"
+        let producer = try KafkaProducer(configuration: kafka, logger: logger)
         await cancelWhenGracefulShutdown {
-            await ready?()
-            await withDiscardingTaskGroup { group in
-                group.addTask { await configuration.ensureTopics(logger: logger) }
-                group.addTask { await relay(with: producer) }
+            await withTaskCancellationHandler {
+                await ready?()
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await configuration.ensureTopics(logger: logger) }
+                    group.addTask { await relay(with: producer) }
+                }
+            } onCancel: {
+                // A send waiting for unreachable brokers must not hold up the shutdown.
+                producer.beginShutdown()
             }
         }
         await producer.shutdown()
