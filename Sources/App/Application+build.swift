@@ -70,6 +70,7 @@ public func buildApplication(
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: ProblemMiddleware(maxBodySize: configuration.maxBodySize))
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: MethodNotAllowedMiddleware(openAPI: OpenAPIDocument.data))
     OperationsRoutes(
         database: database, metrics: metrics,
         relayHealth: relaysHere ? configuration.kafka.map { (relayHealth, $0.unreachableAfter) } : nil
