@@ -141,7 +141,7 @@ public struct ActivitiesRoutes: Sendable {
         } catch is NIOTooManyBytesError {
             throw ActivitiesError(.tooLarge, "The upload exceeds the limit of \(configuration.maxUploadSize) bytes.")
         }
-        guard let parts = Multipart.parse(Array(body.readableBytesView), boundary: boundary) else {
+        guard let parts = body.withUnsafeReadableBytes({ Multipart.parse($0, boundary: boundary) }) else {
             throw Problem.badRequest("The multipart body is malformed.")
         }
         guard let file = parts.first(where: { $0.name == "file" }) else {
