@@ -135,9 +135,13 @@ public struct ActivitiesRoutes: Sendable {
 
     private func upload(_ request: Request, boundary: String, identity: Identity) async throws -> Recorded {
         let limit = configuration.maxUploadSize + 64 * 1024
-        let body: ByteBuffer
+        // Room for the announced length up front (within the limit): growing the buffer as the
+        // fragments arrive would copy a large upload several times over.
+        var body = ByteBuffer()
+        let announced = request.headers[.contentLength].flatMap { Int($0) } ?? 0
+        body.reserveCapacity(min(max(announced, 0), limit))
         do {
-            body = try await request.body.collect(upTo: limit)
+            try await request.body.collect(upTo: limit, into: &body)
         } catch is NIOTooManyBytesError {
             throw ActivitiesError(.tooLarge, "The upload exceeds the limit of \(configuration.maxUploadSize) bytes.")
         }
