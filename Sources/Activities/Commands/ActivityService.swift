@@ -56,20 +56,14 @@ public final class ActivityService: Sendable {
                 .unsupportedFormat, "Cannot read \(fileName): send a .fit, .gpx or .tcx file, optionally gzipped (.gz)."
             )
         }
-        // Hashing (for deduplication) and decoding are independent, so they run side by side; a
-        // duplicate is still answered with the earlier activity, whatever its decoding gave.
-        async let hashed = LocalFileStore.hash(bytes)
-        let decoded = Result { () throws(ActivityFileError) in
-            try ActivityFile.decode(
-                bytes, format: format, gzipped: gzipped, maxInflatedSize: configuration.maxInflatedSize)
-        }
-        let hash = await hashed
+        let hash = LocalFileStore.hash(bytes)
         if let existing = try await existing(userID: identity.userID, fileHash: hash, externalID: options.externalID) {
             return Recorded(activity: existing, created: false, points: nil)
         }
         let track: Track
         do {
-            track = try decoded.get()
+            track = try ActivityFile.decode(
+                bytes, format: format, gzipped: gzipped, maxInflatedSize: configuration.maxInflatedSize)
         } catch {
             throw ActivitiesError(error.code == .tooLarge ? .tooLarge : .unreadableFile, error.message)
         }
