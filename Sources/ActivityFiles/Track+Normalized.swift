@@ -3,6 +3,10 @@ extension Track {
     /// time are merged, the first one's values winning and later ones filling its gaps. Devices and
     /// apps do write repeated timestamps (GPX exports especially); stored points are keyed by time.
     public func mergingDuplicateTimes() -> Track {
+        // Strictly increasing times, the common case, need neither a sort nor a copy.
+        var index = 1
+        while index < points.count, points[index - 1].time < points[index].time { index += 1 }
+        if index >= points.count { return self }
         var sorted = points
         if !zip(points, points.dropFirst()).allSatisfy({ $0.time <= $1.time }) {
             sorted = points.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(

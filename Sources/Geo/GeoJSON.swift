@@ -40,35 +40,81 @@ public enum GeoJSON {
         Array(feature(coordinates, elevations: elevations, properties: properties).utf8)
     }
 
+    /// The positions `lineString` and `feature` write, as numbers: `[longitude, latitude]` or
+    /// `[longitude, latitude, elevation]`, rounded as written and with the same positions skipped, so
+    /// that `JSONEncoder` prints them with the same digits (a decimal of up to 7 places is the double
+    /// nearest to it either way).
+    public static func positions(_ coordinates: [Coordinate], elevations: [Double?]? = nil) -> [[Double]] {
+        var positions: [[Double]] = []
+        positions.reserveCapacity(coordinates.count)
+        forEachPosition(coordinates, elevations: elevations) { longitude, latitude, elevation in
+            let degree = Double(power(degreeDecimals))
+            var position = [Double(longitude) / degree, Double(latitude) / degree]
+            if let elevation { position.append(Double(elevation) / Double(power(elevationDecimals))) }
+            positions.append(position)
+        }
+        return positions
+    }
+
     private static func writeLineString(_ coordinates: [Coordinate], elevations: [Double?]?, into output: inout String)
     {
         output += #"{"type":"LineString","coordinates":["#
         var first = true
-        for (index, coordinate) in coordinates.enumerated() where coordinate.isValid {
+        forEachPosition(coordinates, elevations: elevations) { longitude, latitude, elevation in
             output += first ? "[" : ",["
             first = false
-            writeDecimal(coordinate.longitude, decimals: 7, into: &output)
+            writeScaled(longitude, decimals: degreeDecimals, into: &output)
             output += ","
-            writeDecimal(coordinate.latitude, decimals: 7, into: &output)
-            if let elevations, index < elevations.count, let elevation = elevations[index], elevation.isFinite {
+            writeScaled(latitude, decimals: degreeDecimals, into: &output)
+            if let elevation {
                 output += ","
-                writeDecimal(elevation, decimals: 1, into: &output)
+                writeScaled(elevation, decimals: elevationDecimals, into: &output)
             }
             output += "]"
         }
         output += "]}"
     }
 
-    /// Fixed-point formatting with trailing zeros trimmed: `8.5`, `-0.0000001`, `12`.
-    static func writeDecimal(_ value: Double, decimals: Int, into output: inout String) {
+    /// Decimals written for degrees (about 1 cm) and for metres.
+    private static let degreeDecimals = 7
+    private static let elevationDecimals = 1
+
+    /// Calls `body` with each valid coordinate as longitude and latitude in units of 10⁻⁷ degrees and
+    /// its finite elevation, if any, in decimetres.
+    private static func forEachPosition(
+        _ coordinates: [Coordinate], elevations: [Double?]?, _ body: (Int64, Int64, Int64?) -> Void
+    ) {
+        for (index, coordinate) in coordinates.enumerated() where coordinate.isValid {
+            var scaledElevation: Int64?
+            if let elevations, index < elevations.count, let elevation = elevations[index], elevation.isFinite {
+                scaledElevation = scaled(elevation, decimals: elevationDecimals)
+            }
+            body(
+                scaled(coordinate.longitude, decimals: degreeDecimals),
+                scaled(coordinate.latitude, decimals: degreeDecimals), scaledElevation)
+        }
+    }
+
+    /// `value` × 10^`decimals`, rounded (clamped to ±9·10¹¹ first).
+    private static func scaled(_ value: Double, decimals: Int) -> Int64 {
+        let clamped = min(max(value, -9e11), 9e11)
+        return Int64((clamped * Double(power(decimals))).rounded())
+    }
+
+    private static func power(_ decimals: Int) -> Int64 {
         var scale: Int64 = 1
         for _ in 0..<decimals { scale *= 10 }
-        let clamped = min(max(value, -9e11), 9e11)
-        let scaled = Int64((clamped * Double(scale)).rounded())
+        return scale
+    }
+
+    /// Writes `scaled` / 10^`decimals` in fixed point with trailing zeros trimmed: `8.5`,
+    /// `-0.0000001`, `12`.
+    private static func writeScaled(_ scaled: Int64, decimals: Int, into output: inout String) {
+        let scale = UInt64(power(decimals))
         if scaled < 0 { output += "-" }
         let magnitude = scaled.magnitude
-        output += String(magnitude / UInt64(scale))
-        var fraction = magnitude % UInt64(scale)
+        output += String(magnitude / scale)
+        var fraction = magnitude % scale
         guard fraction != 0 else { return }
         var digits = decimals
         while fraction % 10 == 0 {
@@ -97,5 +143,25 @@ public enum GeoJSON {
             }
         }
         output += "\""
+    }
+}
+
+/// A GeoJSON `Feature` with a `LineString` geometry and no properties, as a value for `JSONEncoder`:
+/// encoded with sorted keys it is the JSON that ``GeoJSON/feature(_:elevations:properties:)`` writes,
+/// without writing text and parsing it back.
+public struct LineStringFeature: Encodable, Sendable, Equatable {
+    /// The geometry object.
+    public struct Geometry: Encodable, Sendable, Equatable {
+        public let type = "LineString"
+        /// ``GeoJSON/positions(_:elevations:)`` of the line.
+        public var coordinates: [[Double]]
+    }
+
+    public let type = "Feature"
+    public var geometry: Geometry
+    public let properties: [String: String] = [:]
+
+    public init(_ coordinates: [Coordinate], elevations: [Double?]? = nil) {
+        geometry = Geometry(coordinates: GeoJSON.positions(coordinates, elevations: elevations))
     }
 }

@@ -30,7 +30,16 @@ public enum Multipart {
 
     /// The parts of `body`; `nil` when the body is not well-formed multipart with that boundary.
     public static func parse(_ body: [UInt8], boundary: String) -> [MultipartPart]? {
+        body.withUnsafeBytes { parse($0, boundary: boundary) }
+    }
+
+    /// The parts of the bytes in `body` (for instance a request's `ByteBuffer`, without copying it
+    /// first); `nil` when the body is not well-formed multipart with that boundary. Only the parts'
+    /// bodies are copied out.
+    public static func parse(_ body: UnsafeRawBufferPointer, boundary: String) -> [MultipartPart]? {
         let delimiter = Array("--\(boundary)".utf8)
+        let partEnd = Array("\r\n--\(boundary)".utf8)
+        let headersEnd = Array("\r\n\r\n".utf8)
         guard var position = find(delimiter, in: body, from: 0) else { return nil }
         var parts: [MultipartPart] = []
         while true {
@@ -40,13 +49,14 @@ public enum Multipart {
                 return parts
             }
             guard let headerStart = skipLineBreak(body, position),
-                let headerEnd = find(Array("\r\n\r\n".utf8), in: body, from: headerStart)
+                let headerEnd = find(headersEnd, in: body, from: headerStart)
             else { return nil }
-            let headers = String(decoding: body[headerStart..<headerEnd], as: UTF8.self)
+            let headers = String(
+                decoding: UnsafeRawBufferPointer(rebasing: body[headerStart..<headerEnd]), as: UTF8.self)
             let contentStart = headerEnd + 4
-            guard let next = find(Array("\r\n--\(boundary)".utf8), in: body, from: contentStart) else { return nil }
+            guard let next = find(partEnd, in: body, from: contentStart) else { return nil }
             guard var part = self.part(headers: headers) else { return nil }
-            part.body = Array(body[contentStart..<next])
+            part.body = Array(UnsafeRawBufferPointer(rebasing: body[contentStart..<next]))
             parts.append(part)
             position = next + 2
         }
@@ -86,25 +96,21 @@ public enum Multipart {
         return MultipartPart(name: name, filename: filename, contentType: contentType, body: [])
     }
 
-    private static func skipLineBreak(_ body: [UInt8], _ position: Int) -> Int? {
+    private static func skipLineBreak(_ body: UnsafeRawBufferPointer, _ position: Int) -> Int? {
         guard position + 1 < body.count, body[position] == 13, body[position + 1] == 10 else { return nil }
         return position + 2
     }
 
-    /// The first index of `needle` in `haystack` at or after `start` (first-byte scan, then compare).
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard let first = needle.first, haystack.count >= needle.count else { return nil }
-        var index = start
+    /// The first index of `needle` in `haystack` at or after `start`: `memchr` to each candidate
+    /// first byte (a file part is mostly bytes that are not), then a comparison of the rest.
+    static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let first = needle.first, let base = haystack.baseAddress else { return nil }
         let last = haystack.count - needle.count
+        var index = start
         while index <= last {
-            if haystack[index] == first {
-                var matched = true
-                for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
-                    matched = false
-                    break
-                }
-                if matched { return index }
-            }
+            guard let hit = memchr(base + index, Int32(first), last - index + 1) else { return nil }
+            index = base.distance(to: UnsafeRawPointer(hit))
+            if needle.withUnsafeBytes({ memcmp(base + index, $0.baseAddress!, needle.count) }) == 0 { return index }
             index += 1
         }
         return nil

@@ -72,8 +72,8 @@ public final class ActivityService: Sendable {
         source.product = track.device?.product
         source.fileHash = hash
         source.fileName = String(fileName.suffix(200))
-        try await files.put(bytes, hash: hash)
-        return try await record(track: track, options: options, source: source, userID: identity.userID)
+        return try await record(
+            track: track, options: options, source: source, userID: identity.userID, original: (bytes, hash))
     }
 
     /// Records a session sent as JSON, validating every point (bad values are refused, not dropped:
@@ -125,9 +125,13 @@ public final class ActivityService: Sendable {
     }
 
     /// Computes the metrics and stores activity, points and `ActivityRecorded` in one transaction.
-    private func record(track: Track, options: UploadOptions, source: ActivitySource, userID: UUID) async throws
-        -> Recorded
-    {
+    /// An `original` file is written to the file store while the metrics are computed, and is in
+    /// place before the transaction starts.
+    private func record(
+        track: Track, options: UploadOptions, source: ActivitySource, userID: UUID,
+        original: (bytes: [UInt8], hash: String)? = nil
+    ) async throws -> Recorded {
+        async let stored: Void = storeOriginal(original)
         guard let start = track.startTime ?? track.points.first?.time else {
             throw ActivitiesError(.unreadableFile, "The file holds no timed data: no points, laps or session.")
         }
@@ -141,6 +145,7 @@ public final class ActivityService: Sendable {
         if let last = track.points.last {
             try await PointPartitions.ensure(from: track.points[0].time, through: last.time, in: database)
         }
+        try await stored
         do {
             try await database.transaction { session in
                 try await self.store.insert(activity, points: track.points, in: session)
@@ -156,6 +161,10 @@ public final class ActivityService: Sendable {
             throw error
         }
         return Recorded(activity: activity, created: true, points: track.points)
+    }
+
+    private func storeOriginal(_ original: (bytes: [UInt8], hash: String)?) async throws {
+        if let original { try await files.put(original.bytes, hash: original.hash) }
     }
 
     func makeActivity(

@@ -135,13 +135,17 @@ public struct ActivitiesRoutes: Sendable {
 
     private func upload(_ request: Request, boundary: String, identity: Identity) async throws -> Recorded {
         let limit = configuration.maxUploadSize + 64 * 1024
-        let body: ByteBuffer
+        // Room for the announced length up front (within the limit): growing the buffer as the
+        // fragments arrive would copy a large upload several times over.
+        var body = ByteBuffer()
+        let announced = request.headers[.contentLength].flatMap { Int($0) } ?? 0
+        body.reserveCapacity(min(max(announced, 0), limit))
         do {
-            body = try await request.body.collect(upTo: limit)
+            try await request.body.collect(upTo: limit, into: &body)
         } catch is NIOTooManyBytesError {
             throw ActivitiesError(.tooLarge, "The upload exceeds the limit of \(configuration.maxUploadSize) bytes.")
         }
-        guard let parts = Multipart.parse(Array(body.readableBytesView), boundary: boundary) else {
+        guard let parts = body.withUnsafeReadableBytes({ Multipart.parse($0, boundary: boundary) }) else {
             throw Problem.badRequest("The multipart body is malformed.")
         }
         guard let file = parts.first(where: { $0.name == "file" }) else {

@@ -85,7 +85,7 @@ struct ActivitySummaryResponse: Encodable {
 struct ActivityDetailResponse: Encodable {
     var summary: ActivitySummaryResponse
     var metrics: ActivityMetrics?
-    var routeGeoJson: JSONValue?
+    var routeGeoJson: LineStringFeature?
     var polyline: String?
     var startLatLng: [Double]?
     var endLatLng: [Double]?
@@ -93,14 +93,20 @@ struct ActivityDetailResponse: Encodable {
     init(_ view: ActivityView, tolerance: Double) {
         summary = ActivitySummaryResponse(view.activity, isOwner: view.isOwner)
         metrics = view.metrics
-        let positioned = view.points.filter { $0.coordinate != nil }
-        let coordinates = positioned.map { $0.coordinate! }
+        var coordinates: [Coordinate] = []
+        var altitudes: [Double?] = []
+        coordinates.reserveCapacity(view.points.count)
+        altitudes.reserveCapacity(view.points.count)
+        for point in view.points {
+            guard let coordinate = point.coordinate else { continue }
+            coordinates.append(coordinate)
+            altitudes.append(point.altitude)
+        }
         if coordinates.count >= 2 {
             let kept = DouglasPeucker.simplify(coordinates, tolerance: tolerance)
             let simplified = kept.map { coordinates[$0] }
             polyline = Polyline.encode(simplified)
-            let feature = GeoJSON.feature(simplified, elevations: kept.map { positioned[$0].altitude })
-            routeGeoJson = try? JSONDecoder().decode(JSONValue.self, from: Data(feature.utf8))
+            routeGeoJson = LineStringFeature(simplified, elevations: kept.map { altitudes[$0] })
         }
         startLatLng = coordinates.first.map { [$0.latitude, $0.longitude] }
         endLatLng = coordinates.last.map { [$0.latitude, $0.longitude] }

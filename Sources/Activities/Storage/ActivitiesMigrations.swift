@@ -36,7 +36,13 @@ public enum ActivitiesMigrations {
                 """,
                 privacyZones(uuid: "UUID", timestamp: "TIMESTAMPTZ", real: "DOUBLE PRECISION"),
                 "CREATE INDEX activities_route ON activities USING GIST (route)",
-            ] + indexes)
+            ] + indexes),
+        // A route holds 16 bytes per positioned point, about 800 kB for 50,000 points, which TOAST
+        // tries to compress (and barely can). Inserting such a route measured ~21 ms with pglz, the
+        // default, and ~7 ms with lz4, as fast as storing it uncompressed.
+        Migration(
+            module: "activities", version: 2, name: "routes compressed with lz4", sqlite: [],
+            postgres: ["ALTER TABLE activities ALTER COLUMN route SET COMPRESSION lz4"]),
     ]
 
     static let indexes = [

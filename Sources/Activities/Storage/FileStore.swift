@@ -38,10 +38,29 @@ public struct LocalFileStore: FileStore {
         if FileManager.default.fileExists(atPath: url.path) { return }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(hash).\(UUID().uuidString)")
-        try Data(bytes).write(to: temporary)
+        try Self.write(bytes, to: temporary.path)
         if (try? FileManager.default.moveItem(at: temporary, to: url)) == nil {
             // Another upload of the same content won the race; its copy is identical.
             try? FileManager.default.removeItem(at: temporary)
+        }
+    }
+
+    /// Writes `bytes` to a new file at `path` straight from the array (no `Data` copy of a file
+    /// that may be megabytes).
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(descriptor) }
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+                }
+                offset += written
+            }
         }
     }
 

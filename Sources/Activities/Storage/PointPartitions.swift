@@ -11,17 +11,23 @@ public enum PointPartitions {
 
     /// Makes sure a partition exists for every month from `start` through `end` (UTC); a chunk starts
     /// at one of its points, so covering the points' times covers their chunks.
+    ///
+    /// Partitions are never dropped, so the usual case, where they all exist, is answered by one
+    /// read; only a missing one costs the locked transaction (and the commit signal it sends).
     public static func ensure(from start: Date, through end: Date, in database: any Database) async throws {
         guard database.dialect == .postgres else { return }
         let months = monthStarts(from: start, through: end)
+        let names = months.dropLast().map { "activity_point_chunks_\($0.name)" }
+        let present = names.map { "to_regclass('\($0)') IS NOT NULL" }.joined(separator: " AND ")
+        let allPresent = try await database.read { try await $0.first("SELECT \(present) AS present")?.bool("present") }
+        if allPresent == true { return }
         try await database.transaction { session in
             try await session.query("SELECT pg_advisory_xact_lock($1)", [.integer(lockKey)])
-            for (index, month) in months.enumerated() where index < months.count - 1 {
-                let name = "activity_point_chunks_\(month.name)"
+            for (index, name) in names.enumerated() {
                 try await session.query(
                     """
                     CREATE TABLE IF NOT EXISTS \(name) PARTITION OF activity_point_chunks
-                    FOR VALUES FROM ('\(month.bound)') TO ('\(months[index + 1].bound)')
+                    FOR VALUES FROM ('\(months[index].bound)') TO ('\(months[index + 1].bound)')
                     """)
             }
         }

@@ -14,7 +14,12 @@ enum XMLScalars {
         return value >= 0 && value <= 9 ? value : nil
     }
 
-    private static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+    /// 10⁰…10²², all exact. A literal, so that the compiler lays the table out statically: computed
+    /// with `pow`, every number parsed paid for a lazy-initialisation check.
+    private static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    ]
 
     /// The value of an `xsd:decimal` or `xsd:double` written in plain or exponent notation, with
     /// surrounding whitespace. Nil for anything else (including `NaN` and `INF`, which no field of

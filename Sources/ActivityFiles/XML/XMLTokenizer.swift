@@ -77,9 +77,7 @@ struct XMLTokenizer {
     mutating func next() throws(ActivityFileError) -> Event {
         if pendingEnd {
             pendingEnd = false
-            let closed = open.removeLast()
-            localName = closed.local
-            if open.isEmpty { rootClosed = true }
+            closeInnermost()
             return .endElement
         }
         let end = bytes.count
@@ -285,7 +283,10 @@ struct XMLTokenizer {
         guard position < end else { throw truncated("inside a tag") }
         guard position > nameStart else { throw corrupt("has a tag without a name") }
         let name = nameStart..<position
-        localName = (colon >= 0 ? colon + 1 : nameStart)..<position
+        // Kept in a local for the `open` entries below: reading `localName` back right after
+        // storing it stalls the store forwarding, which showed as a quarter of this function.
+        let local = (colon >= 0 ? colon + 1 : nameStart)..<position
+        localName = local
         sawRoot = true
         attributeCount = 0
         while true {
@@ -294,7 +295,7 @@ struct XMLTokenizer {
             let byte = bytes[position]
             if byte == UInt8(ascii: ">") {
                 position += 1
-                open.append((name, localName, tagOffset))
+                open.append((name, local, tagOffset))
                 return
             }
             if byte == UInt8(ascii: "/") {
@@ -303,7 +304,7 @@ struct XMLTokenizer {
                     throw corrupt("has a malformed tag <\(string(name))>")
                 }
                 position += 2
-                open.append((name, localName, tagOffset))
+                open.append((name, local, tagOffset))
                 pendingEnd = true
                 return
             }
@@ -363,6 +364,20 @@ struct XMLTokenizer {
         let end = bytes.count
         position += 2
         let nameStart = position
+        // The common case first: the innermost element's name right before `>`, checked by one
+        // comparison instead of a scan for the end of the name and then a comparison.
+        if let innermost = open.last {
+            let close = nameStart + innermost.name.count
+            if close < end, bytes[close] == UInt8(ascii: ">"),
+                Self.equal(
+                    bytes.baseAddress! + innermost.name.lowerBound, bytes.baseAddress! + nameStart,
+                    innermost.name.count)
+            {
+                position = close + 1
+                closeInnermost()
+                return
+            }
+        }
         while position < end {
             let byte = bytes[position]
             if byte != UInt8(ascii: ">"), !XMLScalars.isSpace(byte) {
@@ -386,8 +401,13 @@ struct XMLTokenizer {
                 "has </\(string(name))> where </\(string(expected))> (opened at line \(line(of: innermost.offset))) should close"
             )
         }
-        open.removeLast()
-        localName = innermost.local
+        closeInnermost()
+    }
+
+    /// Pops the innermost open element, whose end was just read.
+    @inline(__always)
+    private mutating func closeInnermost() {
+        localName = open.removeLast().local
         if open.isEmpty { rootClosed = true }
     }
 
