@@ -71,87 +71,59 @@ private struct GPXReader {
     }
 
     private mutating func readDocument(estimatedPoints: Int) throws(ActivityFileError) {
-        while true {
-            switch try xml.next() {
-            case .startElement:
-                if xml.isNamed("trk") {
-                    try readTrack(estimatedPoints: estimatedPoints)
-                } else if xml.isNamed("metadata") {
-                    try readMetadata()
-                } else if xml.isNamed("name") {
-                    let name = try xml.elementString()
-                    metadataName = metadataName ?? name
-                } else {
-                    if xml.isNamed("rte") { sawRoute = true }
-                    if xml.isNamed("wpt") { sawWaypoint = true }
-                    try xml.skipElement()
-                }
-            case .endElement, .endOfDocument:
-                return
-            case .text:
-                continue
+        while try xml.nextChild() {
+            if xml.isNamed("trk") {
+                try readTrack(estimatedPoints: estimatedPoints)
+            } else if xml.isNamed("metadata") {
+                try readMetadata()
+            } else if xml.isNamed("name") {
+                let name = try xml.elementString()
+                metadataName = metadataName ?? name
+            } else {
+                if xml.isNamed("rte") { sawRoute = true }
+                if xml.isNamed("wpt") { sawWaypoint = true }
+                try xml.skipElement()
             }
         }
     }
 
     private mutating func readMetadata() throws(ActivityFileError) {
-        while true {
-            switch try xml.next() {
-            case .startElement:
-                if xml.isNamed("name") {
-                    metadataName = try xml.elementString()
-                } else {
-                    try xml.skipElement()
-                }
-            case .endElement, .endOfDocument:
-                return
-            case .text:
-                continue
+        while try xml.nextChild() {
+            if xml.isNamed("name") {
+                metadataName = try xml.elementString()
+            } else {
+                try xml.skipElement()
             }
         }
     }
 
     private mutating func readTrack(estimatedPoints: Int) throws(ActivityFileError) {
-        while true {
-            switch try xml.next() {
-            case .startElement:
-                if xml.isNamed("trkseg") {
-                    var points: [TrackPoint] = []
-                    points.reserveCapacity(segments.isEmpty ? estimatedPoints : 64)
-                    try readSegment(into: &points)
-                    if !points.isEmpty { segments.append(points) }
-                } else if xml.isNamed("name") {
-                    let name = try xml.elementString()
-                    trackName = trackName ?? name
-                } else if xml.isNamed("type") {
-                    let type = try xml.elementString()
-                    trackType = trackType ?? type
-                } else {
-                    try xml.skipElement()
-                }
-            case .endElement, .endOfDocument:
-                return
-            case .text:
-                continue
+        while try xml.nextChild() {
+            if xml.isNamed("trkseg") {
+                var points: [TrackPoint] = []
+                points.reserveCapacity(segments.isEmpty ? estimatedPoints : 64)
+                try readSegment(into: &points)
+                if !points.isEmpty { segments.append(points) }
+            } else if xml.isNamed("name") {
+                let name = try xml.elementString()
+                trackName = trackName ?? name
+            } else if xml.isNamed("type") {
+                let type = try xml.elementString()
+                trackType = trackType ?? type
+            } else {
+                try xml.skipElement()
             }
         }
     }
 
     private mutating func readSegment(into points: inout [TrackPoint]) throws(ActivityFileError) {
-        while true {
-            switch try xml.next() {
-            case .startElement:
-                if xml.isNamed("trkpt") {
-                    // Filled in place: a TrackPoint is large enough that copies show in profiles.
-                    points.append(TrackPoint(time: Date(timeIntervalSinceReferenceDate: 0)))
-                    if !(try readPoint(into: &points[points.count - 1])) { points.removeLast() }
-                } else {
-                    try xml.skipElement()
-                }
-            case .endElement, .endOfDocument:
-                return
-            case .text:
-                continue
+        while try xml.nextChild() {
+            if xml.isNamed("trkpt") {
+                // Filled in place: a TrackPoint is large enough that copies show in profiles.
+                points.append(TrackPoint(time: Date(timeIntervalSinceReferenceDate: 0)))
+                if !(try readPoint(into: &points[points.count - 1])) { points.removeLast() }
+            } else {
+                try xml.skipElement()
             }
         }
     }
@@ -164,57 +136,44 @@ private struct GPXReader {
         var time: Double?
         point.latitude = position?.latitude
         point.longitude = position?.longitude
-        while true {
-            switch try xml.next() {
-            case .startElement:
-                if xml.isNamed("ele") {
-                    point.altitude = PlausibleValues.finite(try xml.elementDouble())
-                } else if xml.isNamed("time") {
-                    switch try xml.elementTimestamp() {
-                    case .success(let seconds): time = seconds
-                    case .failure(let error): firstBadTime = firstBadTime ?? error
-                    }
-                } else if xml.isNamed("extensions") {
-                    try readExtensions(into: &point)
-                } else if xml.isNamed("speed") {
-                    point.speed = PlausibleValues.nonNegative(try xml.elementDouble())
-                } else {
-                    try xml.skipElement()
+        while try xml.nextChild() {
+            if xml.isNamed("ele") {
+                point.altitude = PlausibleValues.finite(try xml.elementDouble())
+            } else if xml.isNamed("time") {
+                switch try xml.elementTimestamp() {
+                case .success(let seconds): time = seconds
+                case .failure(let error): firstBadTime = firstBadTime ?? error
                 }
-            case .endElement, .endOfDocument:
-                guard let time else {
-                    timelessCount += 1
-                    return false
-                }
-                point.time = Date(timeIntervalSince1970: time)
-                return true
-            case .text:
-                continue
+            } else if xml.isNamed("extensions") {
+                try readExtensions(into: &point)
+            } else if xml.isNamed("speed") {
+                point.speed = PlausibleValues.nonNegative(try xml.elementDouble())
+            } else {
+                try xml.skipElement()
             }
         }
+        guard let time else {
+            timelessCount += 1
+            return false
+        }
+        point.time = Date(timeIntervalSince1970: time)
+        return true
     }
 
     private mutating func readExtensions(into point: inout TrackPoint) throws(ActivityFileError) {
-        while true {
-            switch try xml.next() {
-            case .startElement:
-                if xml.isNamed("hr") || xml.isNamed("heartrate") {
-                    point.heartRate = PlausibleValues.heartRate(try xml.elementDouble())
-                } else if xml.isNamed("cad") || xml.isNamed("cadence") {
-                    point.cadence = PlausibleValues.nonNegative(try xml.elementDouble())
-                } else if xml.isNamed("atemp") || xml.isNamed("temp") {
-                    point.temperature = PlausibleValues.finite(try xml.elementDouble())
-                } else if xml.isNamed("power") || xml.isNamed("PowerInWatts") || xml.isNamed("watts") {
-                    point.power = PlausibleValues.nonNegative(try xml.elementDouble())
-                } else if xml.isNamed("speed") {
-                    point.speed = PlausibleValues.nonNegative(try xml.elementDouble())
-                } else {
-                    try readExtensions(into: &point)
-                }
-            case .endElement, .endOfDocument:
-                return
-            case .text:
-                continue
+        while try xml.nextChild() {
+            if xml.isNamed("hr") || xml.isNamed("heartrate") {
+                point.heartRate = PlausibleValues.heartRate(try xml.elementDouble())
+            } else if xml.isNamed("cad") || xml.isNamed("cadence") {
+                point.cadence = PlausibleValues.nonNegative(try xml.elementDouble())
+            } else if xml.isNamed("atemp") || xml.isNamed("temp") {
+                point.temperature = PlausibleValues.finite(try xml.elementDouble())
+            } else if xml.isNamed("power") || xml.isNamed("PowerInWatts") || xml.isNamed("watts") {
+                point.power = PlausibleValues.nonNegative(try xml.elementDouble())
+            } else if xml.isNamed("speed") {
+                point.speed = PlausibleValues.nonNegative(try xml.elementDouble())
+            } else {
+                try readExtensions(into: &point)
             }
         }
     }

@@ -62,48 +62,34 @@ private struct TCXReader {
 
     /// The root and `<Activities>`: finds the first `<Activity>`.
     private mutating func readContainer() throws(ActivityFileError) {
-        while true {
-            switch try xml.next() {
-            case .startElement:
-                if xml.isNamed("Activities") {
-                    try readContainer()
-                } else if xml.isNamed("Activity"), !sawActivity {
-                    sawActivity = true
-                    try readActivity()
-                } else {
-                    if xml.isNamed("Courses") { sawCourse = true }
-                    try xml.skipElement()
-                }
-            case .endElement, .endOfDocument:
-                return
-            case .text:
-                continue
+        while try xml.nextChild() {
+            if xml.isNamed("Activities") {
+                try readContainer()
+            } else if xml.isNamed("Activity"), !sawActivity {
+                sawActivity = true
+                try readActivity()
+            } else {
+                if xml.isNamed("Courses") { sawCourse = true }
+                try xml.skipElement()
             }
         }
     }
 
     private mutating func readActivity() throws(ActivityFileError) {
         track.sport = PlausibleValues.sportName(try xml.attribute("Sport").flatMap { xml.string($0) })
-        while true {
-            switch try xml.next() {
-            case .startElement:
-                if xml.isNamed("Lap") {
-                    try readLap()
-                } else if xml.isNamed("Id") {
-                    if case .success(let seconds) = try xml.elementTimestamp() {
-                        track.startTime = Date(timeIntervalSince1970: seconds)
-                    }
-                } else if xml.isNamed("Notes") {
-                    track.name = try xml.elementString()
-                } else if xml.isNamed("Creator") {
-                    try readCreator()
-                } else {
-                    try xml.skipElement()
+        while try xml.nextChild() {
+            if xml.isNamed("Lap") {
+                try readLap()
+            } else if xml.isNamed("Id") {
+                if case .success(let seconds) = try xml.elementTimestamp() {
+                    track.startTime = Date(timeIntervalSince1970: seconds)
                 }
-            case .endElement, .endOfDocument:
-                return
-            case .text:
-                continue
+            } else if xml.isNamed("Notes") {
+                track.name = try xml.elementString()
+            } else if xml.isNamed("Creator") {
+                try readCreator()
+            } else {
+                try xml.skipElement()
             }
         }
     }
@@ -112,38 +98,31 @@ private struct TCXReader {
         let start = try xml.attribute("StartTime").flatMap { xml.withBytes(of: $0) { XMLScalars.timestamp($0) } }
         var lap = Lap(startTime: Date(timeIntervalSince1970: start ?? 0))
         let firstPoint = track.points.count
-        while true {
-            switch try xml.next() {
-            case .startElement:
-                if xml.isNamed("Track") {
-                    try readTrack()
-                } else if xml.isNamed("TotalTimeSeconds") {
-                    lap.timerTime = PlausibleValues.nonNegative(try xml.elementDouble())
-                } else if xml.isNamed("DistanceMeters") {
-                    lap.distance = PlausibleValues.nonNegative(try xml.elementDouble())
-                } else if xml.isNamed("Calories") {
-                    lap.calories = PlausibleValues.nonNegative(try xml.elementDouble())
-                } else if xml.isNamed("AverageHeartRateBpm") {
-                    lap.averageHeartRate = PlausibleValues.heartRate(try readValue())
-                } else if xml.isNamed("MaximumHeartRateBpm") {
-                    lap.maxHeartRate = PlausibleValues.heartRate(try readValue())
-                } else if xml.isNamed("TriggerMethod") {
-                    lap.trigger = try xml.elementString().map(Self.trigger)
-                } else {
-                    try xml.skipElement()
-                }
-            case .endElement, .endOfDocument:
-                if start == nil {
-                    // A lap without its required StartTime starts with its first point, if it has one.
-                    guard firstPoint < track.points.count else { return }
-                    lap.startTime = track.points[firstPoint].time
-                }
-                track.laps.append(lap)
-                return
-            case .text:
-                continue
+        while try xml.nextChild() {
+            if xml.isNamed("Track") {
+                try readTrack()
+            } else if xml.isNamed("TotalTimeSeconds") {
+                lap.timerTime = PlausibleValues.nonNegative(try xml.elementDouble())
+            } else if xml.isNamed("DistanceMeters") {
+                lap.distance = PlausibleValues.nonNegative(try xml.elementDouble())
+            } else if xml.isNamed("Calories") {
+                lap.calories = PlausibleValues.nonNegative(try xml.elementDouble())
+            } else if xml.isNamed("AverageHeartRateBpm") {
+                lap.averageHeartRate = PlausibleValues.heartRate(try readValue())
+            } else if xml.isNamed("MaximumHeartRateBpm") {
+                lap.maxHeartRate = PlausibleValues.heartRate(try readValue())
+            } else if xml.isNamed("TriggerMethod") {
+                lap.trigger = try xml.elementString().map(Self.trigger)
+            } else {
+                try xml.skipElement()
             }
         }
+        if start == nil {
+            // A lap without its required StartTime starts with its first point, if it has one.
+            guard firstPoint < track.points.count else { return }
+            lap.startTime = track.points[firstPoint].time
+        }
+        track.laps.append(lap)
     }
 
     private static func trigger(_ method: String) -> String {
@@ -159,20 +138,13 @@ private struct TCXReader {
         var points: [TrackPoint] = []
         swap(&points, &track.points)
         defer { swap(&points, &track.points) }
-        while true {
-            switch try xml.next() {
-            case .startElement:
-                if xml.isNamed("Trackpoint") {
-                    // Filled in place: a TrackPoint is large enough that copies show in profiles.
-                    points.append(TrackPoint(time: Date(timeIntervalSinceReferenceDate: 0)))
-                    if !(try readPoint(into: &points[points.count - 1])) { points.removeLast() }
-                } else {
-                    try xml.skipElement()
-                }
-            case .endElement, .endOfDocument:
-                return
-            case .text:
-                continue
+        while try xml.nextChild() {
+            if xml.isNamed("Trackpoint") {
+                // Filled in place: a TrackPoint is large enough that copies show in profiles.
+                points.append(TrackPoint(time: Date(timeIntervalSinceReferenceDate: 0)))
+                if !(try readPoint(into: &points[points.count - 1])) { points.removeLast() }
+            } else {
+                try xml.skipElement()
             }
         }
     }
@@ -182,83 +154,63 @@ private struct TCXReader {
         pointCount += 1
         var time: Double?
         var runCadence: Double?
-        while true {
-            switch try xml.next() {
-            case .startElement:
-                if xml.isNamed("Time") {
-                    switch try xml.elementTimestamp() {
-                    case .success(let seconds): time = seconds
-                    case .failure(let error): firstBadTime = firstBadTime ?? error
-                    }
-                } else if xml.isNamed("Position") {
-                    try readPosition(into: &point)
-                } else if xml.isNamed("AltitudeMeters") {
-                    point.altitude = PlausibleValues.finite(try xml.elementDouble())
-                } else if xml.isNamed("DistanceMeters") {
-                    point.distance = PlausibleValues.nonNegative(try xml.elementDouble())
-                } else if xml.isNamed("HeartRateBpm") {
-                    point.heartRate = PlausibleValues.heartRate(try readValue())
-                } else if xml.isNamed("Cadence") {
-                    point.cadence = PlausibleValues.nonNegative(try xml.elementDouble())
-                } else if xml.isNamed("Extensions") {
-                    try readExtensions(into: &point, runCadence: &runCadence)
-                } else {
-                    try xml.skipElement()
+        while try xml.nextChild() {
+            if xml.isNamed("Time") {
+                switch try xml.elementTimestamp() {
+                case .success(let seconds): time = seconds
+                case .failure(let error): firstBadTime = firstBadTime ?? error
                 }
-            case .endElement, .endOfDocument:
-                guard let time else { return false }
-                point.time = Date(timeIntervalSince1970: time)
-                point.cadence = point.cadence ?? runCadence
-                return true
-            case .text:
-                continue
+            } else if xml.isNamed("Position") {
+                try readPosition(into: &point)
+            } else if xml.isNamed("AltitudeMeters") {
+                point.altitude = PlausibleValues.finite(try xml.elementDouble())
+            } else if xml.isNamed("DistanceMeters") {
+                point.distance = PlausibleValues.nonNegative(try xml.elementDouble())
+            } else if xml.isNamed("HeartRateBpm") {
+                point.heartRate = PlausibleValues.heartRate(try readValue())
+            } else if xml.isNamed("Cadence") {
+                point.cadence = PlausibleValues.nonNegative(try xml.elementDouble())
+            } else if xml.isNamed("Extensions") {
+                try readExtensions(into: &point, runCadence: &runCadence)
+            } else {
+                try xml.skipElement()
             }
         }
+        guard let time else { return false }
+        point.time = Date(timeIntervalSince1970: time)
+        point.cadence = point.cadence ?? runCadence
+        return true
     }
 
     private mutating func readPosition(into point: inout TrackPoint) throws(ActivityFileError) {
         var latitude: Double?
         var longitude: Double?
-        while true {
-            switch try xml.next() {
-            case .startElement:
-                if xml.isNamed("LatitudeDegrees") {
-                    latitude = try xml.elementDouble()
-                } else if xml.isNamed("LongitudeDegrees") {
-                    longitude = try xml.elementDouble()
-                } else {
-                    try xml.skipElement()
-                }
-            case .endElement, .endOfDocument:
-                let position = PlausibleValues.position(latitude: latitude, longitude: longitude)
-                point.latitude = position?.latitude
-                point.longitude = position?.longitude
-                return
-            case .text:
-                continue
+        while try xml.nextChild() {
+            if xml.isNamed("LatitudeDegrees") {
+                latitude = try xml.elementDouble()
+            } else if xml.isNamed("LongitudeDegrees") {
+                longitude = try xml.elementDouble()
+            } else {
+                try xml.skipElement()
             }
         }
+        let position = PlausibleValues.position(latitude: latitude, longitude: longitude)
+        point.latitude = position?.latitude
+        point.longitude = position?.longitude
     }
 
     private mutating func readExtensions(
         into point: inout TrackPoint, runCadence: inout Double?
     ) throws(ActivityFileError) {
-        while true {
-            switch try xml.next() {
-            case .startElement:
-                if xml.isNamed("Speed") {
-                    point.speed = PlausibleValues.nonNegative(try xml.elementDouble())
-                } else if xml.isNamed("Watts") {
-                    point.power = PlausibleValues.nonNegative(try xml.elementDouble())
-                } else if xml.isNamed("RunCadence") {
-                    runCadence = PlausibleValues.nonNegative(try xml.elementDouble())
-                } else {
-                    try readExtensions(into: &point, runCadence: &runCadence)
-                }
-            case .endElement, .endOfDocument:
-                return
-            case .text:
-                continue
+        while try xml.nextChild() {
+            if xml.isNamed("Speed") {
+                point.speed = PlausibleValues.nonNegative(try xml.elementDouble())
+            } else if xml.isNamed("Watts") {
+                point.power = PlausibleValues.nonNegative(try xml.elementDouble())
+            } else if xml.isNamed("RunCadence") {
+                runCadence = PlausibleValues.nonNegative(try xml.elementDouble())
+            } else {
+                try readExtensions(into: &point, runCadence: &runCadence)
             }
         }
     }
@@ -266,20 +218,14 @@ private struct TCXReader {
     /// The number in a `<Value>` child (heart rates are wrapped so).
     private mutating func readValue() throws(ActivityFileError) -> Double? {
         var value: Double?
-        while true {
-            switch try xml.next() {
-            case .startElement:
-                if xml.isNamed("Value") {
-                    value = try xml.elementDouble()
-                } else {
-                    try xml.skipElement()
-                }
-            case .endElement, .endOfDocument:
-                return value
-            case .text:
-                continue
+        while try xml.nextChild() {
+            if xml.isNamed("Value") {
+                value = try xml.elementDouble()
+            } else {
+                try xml.skipElement()
             }
         }
+        return value
     }
 
     private mutating func readCreator() throws(ActivityFileError) {

@@ -133,6 +133,19 @@ struct XMLTokenizer {
         return .endOfDocument
     }
 
+    /// Advances to the next child of the current element, passing over its text: true at a child's
+    /// start (read it or skip it), false at the current element's end or the document's end. The
+    /// loop of every element reader: `while try xml.nextChild() { … }`.
+    mutating func nextChild() throws(ActivityFileError) -> Bool {
+        while true {
+            switch try next() {
+            case .startElement: return true
+            case .endElement, .endOfDocument: return false
+            case .text: continue
+            }
+        }
+    }
+
     /// Skips the rest of the element whose start was just reported.
     mutating func skipElement() throws(ActivityFileError) {
         let target = depth - 1
