@@ -10,8 +10,8 @@ import Persistence
 /// their baselines (reference decoders, `psql \copy`) and reports ratios.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure decoders, the point ingest path and the event log (used by scripts/bench*).",
-        subcommands: [BenchDecode.self, BenchIngest.self, BenchEvents.self])
+        abstract: "Measure decoders, the point ingest path, the event log and live tracking (used by scripts/bench*).",
+        subcommands: [BenchDecode.self, BenchIngest.self, BenchEvents.self, BenchLive.self])
 }
 
 /// Decodes each file repeatedly and prints the median time and records per second as JSON lines.

@@ -1,0 +1,960 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Load generator for live tracking (docs/live-protocol.md): N devices stream one point a second over
+/// `/api/v1/realtime/activity-stream` and M spectators watch distinct devices' sessions over
+/// `/api/v1/realtime/live/{sessionId}`. After a ramp it measures, over the steady phase only, the ack
+/// latency (a `points` message sent → the first `ack` with `seq` at or above it), the spectator delay
+/// (a point sent by its device → its arrival at the spectator; the device's send time is the point's
+/// `time`, looked up by `seq` so the server's time format does not matter) and, as a same-run
+/// baseline without storage, a probe round trip: an unknown message type answered by an
+/// `invalid_message` error on the same device connections (the WebSocket client hides pongs). It also
+/// reports the servers' CPU and peak RSS from `/proc` (`--pids`) and its own.
+struct BenchLive: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "live", abstract: "Load live tracking: devices streaming points, spectators watching.")
+
+    @Option(help: "Simulated devices, one point a second each.")
+    var devices = 1_000
+
+    @Option(help: "Spectators, each watching a distinct device (default devices / 10).")
+    var spectators: Int?
+
+    @Option(help: "Seconds of the steady phase (measured).")
+    var seconds = 60
+
+    @Option(help: "Seconds over which connections are opened (not measured).")
+    var ramp = 10
+
+    @Option(name: .customLong("device-url"), help: "Server the devices connect to, http://127.0.0.1:PORT.")
+    var deviceURL = "http://127.0.0.1:8080"
+
+    @Option(name: .customLong("spectator-url"), help: "Server the spectators connect to (default: the device URL).")
+    var spectatorURL: String?
+
+    @Option(help: "Comma-separated server PIDs to measure (CPU over the steady phase, peak RSS).")
+    var pids: String?
+
+    @Option(help: "Devices per registered user (tokens are shared).")
+    var devicesPerUser = 10
+
+    @Option(help: "Seconds between no-storage probes on each device connection (0: none).")
+    var probeInterval = 10
+
+    @Option(help: "Event-loop threads of the generator.")
+    var threads = System.coreCount
+
+    @Flag(help: "End each device with `finish` and count the `finished` replies instead of just closing.")
+    var finish = false
+
+    func validate() throws {
+        guard devices >= 1 else { throw ValidationError("--devices must be at least 1") }
+        guard (spectators ?? 0) >= 0, (spectators ?? 0) <= devices else {
+            throw ValidationError("--spectators must be between 0 and --devices")
+        }
+        guard seconds >= 1, ramp >= 0, devicesPerUser >= 1, threads >= 1, probeInterval >= 0 else {
+            throw ValidationError("--seconds, --devices-per-user and --threads must be positive")
+        }
+        for url in [deviceURL, spectatorURL ?? deviceURL] {
+            guard url.hasPrefix("http://127.0.0.1:") || url.hasPrefix("http://localhost:") else {
+                throw ValidationError("only loopback servers are supported: http://127.0.0.1:PORT")
+            }
+        }
+    }
+
+    func run() async throws {
+        let spectatorCount = spectators ?? devices / 10
+        let openFiles = LiveBenchSystem.raiseOpenFileLimit()
+        let needed = devices + spectatorCount + 64
+        if openFiles < needed {
+            FileHandle.standardError.write(Data("warning: open-file limit \(openFiles) < \(needed) sockets\n".utf8))
+        }
+        let serverPIDs = try (pids ?? "").split(separator: ",").map { text -> Int32 in
+            guard let pid = Int32(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--pids: \(text) is not a PID")
+            }
+            return pid
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+
+        let userCount = (devices + devicesPerUser - 1) / devicesPerUser
+        let registrationStart = LiveBenchClock.monotonic()
+        let tokens = try await registerUsers(userCount, at: deviceURL)
+        progress(
+            "registered \(userCount) users in "
+                + LiveBenchReport.fixed(Double(LiveBenchClock.monotonic() - registrationStart) / 1e9, 1) + " s")
+
+        let base = LiveBenchClock.monotonic() + 500_000_000
+        let schedule = LiveBenchSchedule(
+            base: base, ramp: Int64(ramp) * 1_000_000_000, settle: 2_000_000_000,
+            steady: Int64(seconds) * 1_000_000_000, drain: 3_000_000_000)
+        let run = LiveBenchRun(
+            schedule: schedule, group: group, probeInterval: probeInterval, finish: finish,
+            deviceURL: Self.webSocketBase(deviceURL), spectatorURL: Self.webSocketBase(spectatorURL ?? deviceURL))
+        let deviceStates = (0..<devices).map { LiveDevice(index: $0, token: tokens[$0 / devicesPerUser]) }
+        let stride = spectatorCount > 0 ? devices / spectatorCount : 1
+        let spectatorStates = (0..<spectatorCount).map {
+            // Watched by another user than the device's own when there is more than one.
+            LiveSpectator(
+                device: deviceStates[$0 * stride], token: tokens[($0 * stride / devicesPerUser + 1) % tokens.count])
+        }
+        let sampler = LiveResourceSampler(pids: serverPIDs)
+        progress(
+            "\(devices) devices, \(spectatorCount) spectators: ramp \(ramp) s, steady \(seconds) s; "
+                + "devices → \(run.deviceURL), spectators → \(run.spectatorURL)")
+
+        await withTaskGroup(of: Void.self) { tasks in
+            for device in deviceStates {
+                let start = base + Int64(ramp) * 1_000_000_000 * Int64(device.index) / Int64(devices)
+                tasks.addTask {
+                    await LiveBenchClock.sleep(until: start)
+                    await device.run(run)
+                }
+            }
+            for (index, spectator) in spectatorStates.enumerated() {
+                let start =
+                    base + Int64(ramp) * 1_000_000_000 * Int64(index) / Int64(max(1, spectatorCount)) + 500_000_000
+                tasks.addTask {
+                    await LiveBenchClock.sleep(until: start)
+                    await spectator.run(run)
+                }
+            }
+            tasks.addTask { await sampler.run(schedule) }
+            tasks.addTask {
+                await LiveBenchClock.sleep(until: schedule.steadyStart)
+                let connected = deviceStates.reduce(0) { $0 + ($1.isStreaming ? 1 : 0) }
+                let watching = spectatorStates.reduce(0) { $0 + ($1.isWatching ? 1 : 0) }
+                progress(
+                    "steady phase: \(connected)/\(devices) devices streaming, \(watching)/\(spectatorCount) spectators")
+                await LiveBenchClock.sleep(until: schedule.steadyEnd)
+                progress("steady phase over; draining and closing")
+            }
+        }
+
+        let report = LiveBenchReport(
+            devices: deviceStates, spectators: spectatorStates, sampler: sampler, schedule: schedule,
+            users: userCount, finish: finish)
+        print(report.text(deviceURL: run.deviceURL, spectatorURL: run.spectatorURL))
+        try? await group.shutdownGracefully()
+    }
+
+    static func webSocketBase(_ url: String) -> String {
+        var url = url
+        while url.hasSuffix("/") { url.removeLast() }
+        return "ws://" + url.dropFirst("http://".count)
+    }
+
+    /// Registers `count` users through the API, 16 at a time (bcrypt cost is the server's; the
+    /// scripts run it at 4), and returns their access tokens.
+    func registerUsers(_ count: Int, at baseURL: String) async throws -> [String] {
+        let run = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let url = baseURL + "/api/v1/auth/register"
+        return try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            var tokens = [String](repeating: "", count: count)
+            var next = 0
+            while next < min(count, 16) {
+                let index = next
+                group.addTask { (index, try await Self.register("live-\(run)-\(index)", at: url)) }
+                next += 1
+            }
+            while let (index, token) = try await group.next() {
+                tokens[index] = token
+                if next < count {
+                    let index = next
+                    group.addTask { (index, try await Self.register("live-\(run)-\(index)", at: url)) }
+                    next += 1
+                }
+            }
+            return tokens
+        }
+    }
+
+    /// Registers `name@example.com` and returns its access token.
+    static func register(_ name: String, at url: String) async throws -> String {
+        struct Tokens: Decodable { var accessToken: String }
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(
+            ByteBuffer(string: #"{"email":"\#(name)@example.com","password":"bench-password-1","name":"\#(name)"}"#))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard response.status.code == 201 else {
+            throw ValidationError("register: \(response.status) \(String(buffer: body))")
+        }
+        return try JSONDecoder().decode(Tokens.self, from: Data(body.readableBytesView)).accessToken
+    }
+}
+
+private func progress(_ line: String) {
+    FileHandle.standardError.write(Data(("[bench live] " + line + "\n").utf8))
+}
+
+/// When things happen in a run, in `LiveBenchClock.monotonic()` nanoseconds.
+struct LiveBenchSchedule: Sendable {
+    var base: Int64
+    var ramp: Int64
+    var settle: Int64
+    var steady: Int64
+    var drain: Int64
+
+    var steadyStart: Int64 { base + ramp + settle }
+    var steadyEnd: Int64 { steadyStart + steady }
+    /// When connections close (or send `finish`): late acks and deliveries have arrived.
+    var end: Int64 { steadyEnd + drain }
+
+    func isSteady(_ time: Int64) -> Bool { time >= steadyStart && time < steadyEnd }
+}
+
+/// What every connection of a run shares.
+struct LiveBenchRun: Sendable {
+    var schedule: LiveBenchSchedule
+    var group: MultiThreadedEventLoopGroup
+    var probeInterval: Int
+    var finish: Bool
+    var deviceURL: String
+    var spectatorURL: String
+    var logger: Logger = {
+        var logger = Logger(label: "stamina.bench.live")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    func configuration(maxFrameSize: Int) -> WebSocketClientConfiguration {
+        WebSocketClientConfiguration(maxFrameSize: maxFrameSize, closeTimeout: .seconds(10))
+    }
+}
+
+/// Clocks without Foundation on the hot path: monotonic nanoseconds for latencies, wall-clock
+/// milliseconds for the points' `time`.
+enum LiveBenchClock {
+    static func monotonic() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+
+    static func wallMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000 + Int64(now.tv_nsec) / 1_000_000
+    }
+
+    /// Sleeps until `deadline` (monotonic); returns early only when cancelled.
+    static func sleep(until deadline: Int64) async {
+        let delay = deadline - monotonic()
+        if delay > 0 { try? await Task.sleep(for: .nanoseconds(delay)) }
+    }
+
+    /// `2026-11-29T18:00:00.123Z` for `milliseconds` since 1970 (UTC), without a formatter.
+    static func rfc3339(milliseconds: Int64) -> String {
+        let days = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
+        var rest = milliseconds - days * 86_400_000
+        // Days to civil date: Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms".
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let hour = rest / 3_600_000
+        rest -= hour * 3_600_000
+        let minute = rest / 60_000
+        rest -= minute * 60_000
+        let second = rest / 1_000
+        let millisecond = rest - second * 1_000
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(24)
+        func digits(_ value: Int64, _ count: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<count { divisor *= 10 }
+            var value = value
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor))
+                value %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(hour, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(minute, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(second, 2)
+        bytes.append(UInt8(ascii: "."))
+        digits(millisecond, 3)
+        bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Reads the few fields the generator needs from a server frame by scanning its bytes, instead of
+/// decoding whole JSON objects: `"key"` followed by `:` and an integer or a string.
+enum LiveFrameScanner {
+    static let typeKey = Array(#""type""#.utf8)
+    static let seqKey = Array(#""seq""#.utf8)
+    static let codeKey = Array(#""code""#.utf8)
+    static let sessionIDKey = Array(#""sessionId""#.utf8)
+    static let ackedSeqKey = Array(#""ackedSeq""#.utf8)
+    static let metricsKey = Array(#""metrics""#.utf8)
+
+    /// The index just past `key`, its colon and any blanks, searching from `start`.
+    static func value(of key: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0) -> Int? {
+        guard let first = key.first, bytes.count >= key.count else { return nil }
+        var index = start
+        let last = bytes.count - key.count
+        outer: while index <= last {
+            guard bytes[index] == first else {
+                index += 1
+                continue
+            }
+            for offset in 1..<key.count where bytes[index + offset] != key[offset] {
+                index += 1
+                continue outer
+            }
+            var position = index + key.count
+            while position < bytes.count, bytes[position] == UInt8(ascii: " ") { position += 1 }
+            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
+                index += 1
+                continue
+            }
+            position += 1
+            while position < bytes.count, bytes[position] == UInt8(ascii: " ") { position += 1 }
+            return position
+        }
+        return nil
+    }
+
+    static func integer(at position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var position = position
+        var value = 0
+        var any = false
+        while position < bytes.count, bytes[position] >= UInt8(ascii: "0"), bytes[position] <= UInt8(ascii: "9") {
+            value = value * 10 + Int(bytes[position] - UInt8(ascii: "0"))
+            position += 1
+            any = true
+        }
+        return any ? value : nil
+    }
+
+    static func string(at position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
+        var end = position + 1
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\"") { end += 1 }
+        guard end < bytes.count else { return nil }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[(position + 1)..<end]), as: UTF8.self)
+    }
+
+    static func string(_ key: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        value(of: key, in: bytes).flatMap { string(at: $0, in: bytes) }
+    }
+
+    static func integer(_ key: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        value(of: key, in: bytes).flatMap { integer(at: $0, in: bytes) }
+    }
+
+    /// Every integer value of `key`, in order (the `seq` of each point of a `points` message).
+    static func integers(_ key: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, into values: inout [Int]) {
+        var start = 0
+        while let position = value(of: key, in: bytes, from: start) {
+            if let value = integer(at: position, in: bytes) { values.append(value) }
+            start = position
+        }
+    }
+
+    /// Runs `body` over the UTF-8 bytes of `text` (contiguous for strings made from frames).
+    static func withBytes<Result>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        var text = text
+        return text.withUTF8(body)
+    }
+}
+
+/// One simulated device: its connection, what it sent and what came back. Latencies are kept per
+/// device (no shared lock on the hot path) and merged at the end.
+final class LiveDevice: Sendable {
+    let index: Int
+    let token: String
+    let clientSessionID: String
+    private let state = Mutex(State())
+
+    /// How many recent send times are kept for the spectators' lookups.
+    static let window = 64
+
+    struct State {
+        var sessionID: String?
+        var streaming = false
+        var closing = false
+        /// Sent, not yet acked: sequence number and monotonic send time.
+        var pending: [(seq: Int, sent: Int64)] = []
+        /// Recent send times by `seq % window`, for the spectators.
+        var sentSeq = [Int](repeating: 0, count: LiveDevice.window)
+        var sentAt = [Int64](repeating: 0, count: LiveDevice.window)
+        var probes: [Int64] = []
+        var ackLatencies: [Double] = []
+        var probeLatencies: [Double] = []
+        var pointsSent = 0
+        var steadySent = 0
+        var steadyAcked = 0
+        var acks = 0
+        var highestAck = 0
+        var metrics = 0
+        var errors: [String: Int] = [:]
+        var connectFailure: String?
+        var disconnect: String?
+        var finished = false
+    }
+
+    init(index: Int, token: String) {
+        self.index = index
+        self.token = token
+        self.clientSessionID = "bench-\(UInt32.random(in: 0...UInt32.max))-\(index)"
+    }
+
+    var isStreaming: Bool { state.withLock { $0.streaming } }
+    var sessionID: String? { state.withLock { $0.sessionID } }
+    func snapshot() -> State { state.withLock { $0 } }
+
+    /// The monotonic time `seq` was sent at, while it is recent.
+    func sendTime(of seq: Int) -> Int64? {
+        state.withLock { state in
+            let slot = seq % Self.window
+            return state.sentSeq[slot] == seq ? state.sentAt[slot] : nil
+        }
+    }
+
+    func run(_ run: LiveBenchRun) async {
+        let url = run.deviceURL + "/api/v1/realtime/activity-stream?access_token=" + token
+        let startedAt = LiveBenchClock.rfc3339(milliseconds: LiveBenchClock.wallMilliseconds())
+        let start =
+            #"{"type":"start","clientSessionId":"\#(clientSessionID)","sport":"running","startedAt":"\#(startedAt)","visibility":"public","name":"Live bench \#(index)"}"#
+        do {
+            let close = try await WebSocketClient.connect(
+                url: url, configuration: run.configuration(maxFrameSize: 1 << 20), eventLoopGroup: run.group,
+                logger: run.logger
+            ) { inbound, outbound, _ in
+                try await outbound.write(.text(start))
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    for try await message in inbound.messages(maxSize: 1 << 22) {
+                        guard case .text(let text) = message else { continue }
+                        let now = LiveBenchClock.monotonic()
+                        let started = LiveFrameScanner.withBytes(text) { bytes in
+                            self.handle(bytes, at: now, run: run)
+                        }
+                        if let resumeAfter = started {
+                            tasks.addTask { try await self.stream(outbound, after: resumeAfter, run: run) }
+                        }
+                    }
+                    tasks.cancelAll()
+                }
+            }
+            state.withLock { state in
+                state.streaming = false
+                if !state.closing && !state.finished {
+                    state.disconnect = "closed by server (\(close.map { "\($0.closeCode)" } ?? "no close frame"))"
+                }
+            }
+        } catch {
+            state.withLock { state in
+                state.streaming = false
+                if state.sessionID == nil {
+                    state.connectFailure = "\(error)"
+                } else if !state.closing {
+                    state.disconnect = "\(error)"
+                }
+            }
+        }
+    }
+
+    /// Applies one server frame; returns the `ackedSeq` to stream after when it is `started`.
+    private func handle(_ bytes: UnsafeBufferPointer<UInt8>, at now: Int64, run: LiveBenchRun) -> Int? {
+        let type = LiveFrameScanner.string(LiveFrameScanner.typeKey, in: bytes)
+        switch type {
+        case "ack":
+            guard let seq = LiveFrameScanner.integer(LiveFrameScanner.seqKey, in: bytes) else { return nil }
+            let withMetrics = LiveFrameScanner.value(of: LiveFrameScanner.metricsKey, in: bytes) != nil
+            state.withLock { state in
+                state.acks += 1
+                if withMetrics { state.metrics += 1 }
+                state.highestAck = max(state.highestAck, seq)
+                var done = 0
+                for entry in state.pending {
+                    guard entry.seq <= seq else { break }
+                    done += 1
+                    if run.schedule.isSteady(entry.sent) {
+                        state.ackLatencies.append(Double(now - entry.sent) / 1e6)
+                        state.steadyAcked += 1
+                    }
+                }
+                if done > 0 { state.pending.removeFirst(done) }
+            }
+        case "started":
+            let sessionID = LiveFrameScanner.string(LiveFrameScanner.sessionIDKey, in: bytes)
+            let acked = LiveFrameScanner.integer(LiveFrameScanner.ackedSeqKey, in: bytes) ?? 0
+            state.withLock { state in
+                state.sessionID = sessionID
+                state.streaming = true
+            }
+            return acked
+        case "error":
+            let code = LiveFrameScanner.string(LiveFrameScanner.codeKey, in: bytes) ?? "unknown"
+            state.withLock { state in
+                if code == "invalid_message", !state.probes.isEmpty {
+                    let sent = state.probes.removeFirst()
+                    if run.schedule.isSteady(sent) { state.probeLatencies.append(Double(now - sent) / 1e6) }
+                } else {
+                    state.errors[code, default: 0] += 1
+                }
+            }
+        case "finished":
+            state.withLock { $0.finished = true }
+        case "metrics":
+            state.withLock { $0.metrics += 1 }
+        default:
+            state.withLock { $0.errors["unexpected frame \(type ?? "?")", default: 0] += 1 }
+        }
+        return nil
+    }
+
+    /// Sends one point a second at a random phase until the steady phase ends, a probe now and then,
+    /// then closes (or finishes) after the drain.
+    private func stream(_ outbound: WebSocketOutboundWriter, after acked: Int, run: LiveBenchRun) async throws {
+        var random = SystemRandomNumberGenerator()
+        var seq = acked
+        var latitude = 47.3 + Double.random(in: 0..<0.2, using: &random)
+        var longitude = 8.4 + Double.random(in: 0..<0.2, using: &random)
+        let heading = Double.random(in: 0..<(2 * Double.pi), using: &random)
+        let step = 3.0  // metres a second
+        let dLatitude = step * cos(heading) / 111_320
+        let dLongitude = step * sin(heading) / (111_320 * cos(latitude * Double.pi / 180))
+        var distance = 0.0
+        var next = LiveBenchClock.monotonic() + Int64.random(in: 0..<1_000_000_000, using: &random)
+        let probe = #"{"type":"bench_probe"}"#
+        while next < run.schedule.steadyEnd {
+            await LiveBenchClock.sleep(until: next)
+            try Task.checkCancellation()
+            seq += 1
+            latitude += dLatitude
+            longitude += dLongitude
+            distance += step
+            let heartRate = 135 + (seq / 7) % 25
+            let time = LiveBenchClock.rfc3339(milliseconds: LiveBenchClock.wallMilliseconds())
+            let message =
+                #"{"type":"points","points":[{"seq":\#(seq),"time":"\#(time)","latitude":\#(latitude),"longitude":\#(longitude),"distance":\#(distance),"speed":3.0,"heartRate":\#(heartRate),"cadence":85}]}"#
+            let sent = LiveBenchClock.monotonic()
+            state.withLock { state in
+                state.pending.append((seq, sent))
+                state.sentSeq[seq % Self.window] = seq
+                state.sentAt[seq % Self.window] = sent
+                state.pointsSent += 1
+                if run.schedule.isSteady(sent) { state.steadySent += 1 }
+            }
+            try await outbound.write(.text(message))
+            if run.probeInterval > 0, seq % run.probeInterval == 0 {
+                // Half a period later, when the point's write is normally done: the probe measures the
+                // connection's round trip, not the queue behind a point.
+                await LiveBenchClock.sleep(until: next + 500_000_000)
+                let probeSent = LiveBenchClock.monotonic()
+                state.withLock { $0.probes.append(probeSent) }
+                try await outbound.write(.text(probe))
+            }
+            next += 1_000_000_000
+        }
+        await LiveBenchClock.sleep(until: run.schedule.end)
+        // Cancelled: the server closed the connection first, which is a disconnect, not our close.
+        try Task.checkCancellation()
+        if run.finish {
+            let time = LiveBenchClock.rfc3339(milliseconds: LiveBenchClock.wallMilliseconds())
+            try await outbound.write(.text(#"{"type":"finish","time":"\#(time)"}"#))
+            // The server closes with 1000 after `finished`; close ourselves if it does not within 60 s.
+            await LiveBenchClock.sleep(until: LiveBenchClock.monotonic() + 60_000_000_000)
+        }
+        state.withLock { $0.closing = true }
+        try await outbound.close(.normalClosure, reason: nil)
+    }
+}
+
+/// One spectator watching one device's session; measures how long each point took from its device.
+final class LiveSpectator: Sendable {
+    let device: LiveDevice
+    let token: String
+    private let state = Mutex(State())
+
+    struct State {
+        var watching = false
+        var closing = false
+        var snapshot = false
+        var snapshotPoints = 0
+        var delays: [Double] = []
+        var points = 0
+        var lastSeq = 0
+        var gaps = 0
+        var repeats = 0
+        var unknownSendTime = 0
+        var messages: [String: Int] = [:]
+        var connectFailure: String?
+        var disconnect: String?
+    }
+
+    init(device: LiveDevice, token: String) {
+        self.device = device
+        self.token = token
+    }
+
+    var isWatching: Bool { state.withLock { $0.watching } }
+    func snapshot() -> State { state.withLock { $0 } }
+
+    func run(_ run: LiveBenchRun) async {
+        var sessionID = device.sessionID
+        while sessionID == nil, LiveBenchClock.monotonic() < run.schedule.steadyStart {
+            try? await Task.sleep(for: .milliseconds(100))
+            sessionID = device.sessionID
+        }
+        guard let session = sessionID else {
+            state.withLock { $0.connectFailure = "its device has no session" }
+            return
+        }
+        let url = run.spectatorURL + "/api/v1/realtime/live/\(session)?access_token=" + token
+        do {
+            let close = try await WebSocketClient.connect(
+                url: url, configuration: run.configuration(maxFrameSize: 1 << 24), eventLoopGroup: run.group,
+                logger: run.logger
+            ) { inbound, outbound, _ in
+                self.state.withLock { $0.watching = true }
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask {
+                        await LiveBenchClock.sleep(until: run.schedule.end + (run.finish ? 5_000_000_000 : 0))
+                        try Task.checkCancellation()
+                        self.state.withLock { $0.closing = true }
+                        try await outbound.close(.normalClosure, reason: nil)
+                    }
+                    var seqs: [Int] = []
+                    for try await message in inbound.messages(maxSize: 1 << 24) {
+                        guard case .text(let text) = message else { continue }
+                        let now = LiveBenchClock.monotonic()
+                        LiveFrameScanner.withBytes(text) { bytes in
+                            self.handle(bytes, at: now, run: run, seqs: &seqs)
+                        }
+                    }
+                    tasks.cancelAll()
+                }
+            }
+            state.withLock { state in
+                state.watching = false
+                if !state.closing {
+                    state.disconnect = "closed by server (\(close.map { "\($0.closeCode)" } ?? "no close frame"))"
+                }
+            }
+        } catch {
+            state.withLock { state in
+                if !state.watching {
+                    state.connectFailure = "\(error)"
+                } else if !state.closing {
+                    state.disconnect = "\(error)"
+                }
+                state.watching = false
+            }
+        }
+    }
+
+    private func handle(_ bytes: UnsafeBufferPointer<UInt8>, at now: Int64, run: LiveBenchRun, seqs: inout [Int]) {
+        let type = LiveFrameScanner.string(LiveFrameScanner.typeKey, in: bytes) ?? "?"
+        seqs.removeAll(keepingCapacity: true)
+        switch type {
+        case "snapshot":
+            LiveFrameScanner.integers(LiveFrameScanner.seqKey, in: bytes, into: &seqs)
+            state.withLock { state in
+                state.snapshot = true
+                state.snapshotPoints += seqs.count
+                state.lastSeq = max(state.lastSeq, seqs.last ?? 0)
+            }
+        case "points":
+            LiveFrameScanner.integers(LiveFrameScanner.seqKey, in: bytes, into: &seqs)
+            let sent = seqs.map { device.sendTime(of: $0) }
+            state.withLock { state in
+                for (seq, sent) in zip(seqs, sent) {
+                    state.points += 1
+                    if seq <= state.lastSeq {
+                        state.repeats += 1
+                    } else {
+                        if state.lastSeq > 0, seq > state.lastSeq + 1 { state.gaps += seq - state.lastSeq - 1 }
+                        state.lastSeq = seq
+                    }
+                    guard let sent else {
+                        state.unknownSendTime += 1
+                        continue
+                    }
+                    if run.schedule.isSteady(sent) { state.delays.append(Double(now - sent) / 1e6) }
+                }
+            }
+        default:
+            state.withLock { $0.messages[type, default: 0] += 1 }
+        }
+    }
+}
+
+/// Reads CPU time and resident memory of processes from `/proc`: CPU at the steady phase's start and
+/// end, RSS every second from the ramp to the end.
+final class LiveResourceSampler: Sendable {
+    let pids: [Int32]
+    private let state: Mutex<State>
+
+    struct State {
+        var cpuAtStart: [Int32: Double] = [:]
+        var cpuAtEnd: [Int32: Double] = [:]
+        var peakRSS: [Int32: Int] = [:]
+        var peakHWM: [Int32: Int] = [:]
+        var loadAtStart = ""
+        var loadAtEnd = ""
+        var wallSeconds = 0.0
+    }
+
+    init(pids: [Int32]) {
+        self.pids = pids
+        self.state = Mutex(State())
+    }
+
+    /// The generator itself, under the pid 0.
+    var measured: [Int32] { pids + [0] }
+
+    func snapshot() -> State { state.withLock { $0 } }
+
+    func run(_ schedule: LiveBenchSchedule) async {
+        var startedAt: Int64?
+        var ended = false
+        var tick = schedule.base
+        while true {
+            let wake = startedAt == nil ? schedule.steadyStart : ended ? tick : schedule.steadyEnd
+            await LiveBenchClock.sleep(until: min(tick, wake))
+            let now = LiveBenchClock.monotonic()
+            if startedAt == nil, now >= schedule.steadyStart {
+                startedAt = now
+                let cpu = Dictionary(uniqueKeysWithValues: measured.map { ($0, LiveBenchSystem.cpuSeconds($0)) })
+                let load = LiveBenchSystem.loadAverage()
+                state.withLock {
+                    $0.cpuAtStart = cpu
+                    $0.loadAtStart = load
+                }
+            } else if let startedAt, !ended, now >= schedule.steadyEnd {
+                ended = true
+                let cpu = Dictionary(uniqueKeysWithValues: measured.map { ($0, LiveBenchSystem.cpuSeconds($0)) })
+                let load = LiveBenchSystem.loadAverage()
+                state.withLock {
+                    $0.cpuAtEnd = cpu
+                    $0.loadAtEnd = load
+                    $0.wallSeconds = Double(now - startedAt) / 1e9
+                }
+            }
+            let memory = measured.map { ($0, LiveBenchSystem.memory($0)) }
+            state.withLock { state in
+                for (pid, memory) in memory {
+                    state.peakRSS[pid] = max(state.peakRSS[pid] ?? 0, memory.rss)
+                    state.peakHWM[pid] = max(state.peakHWM[pid] ?? 0, memory.hwm)
+                }
+            }
+            if now >= schedule.end { return }
+            while tick <= now { tick += 1_000_000_000 }
+        }
+    }
+}
+
+/// `/proc` and resource limits.
+enum LiveBenchSystem {
+    /// Raises the soft open-file limit to the hard one; returns the limit now in force.
+    static func raiseOpenFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+            _ = getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        return Int(clamping: limit.rlim_cur)
+    }
+
+    static func procPath(_ pid: Int32, _ file: String) -> String {
+        pid == 0 ? "/proc/self/\(file)" : "/proc/\(pid)/\(file)"
+    }
+
+    /// User plus system CPU seconds of `pid` (0: this process), or -1 when it is gone.
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: procPath(pid, "stat"), encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return -1 }
+        // Fields after the command name start at field 3 (state); utime and stime are fields 14 and 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return -1 }
+        return (user + system) / Double(sysconf(CInt(_SC_CLK_TCK)))
+    }
+
+    /// Resident and peak resident set size of `pid` in KiB.
+    static func memory(_ pid: Int32) -> (rss: Int, hwm: Int) {
+        guard let text = try? String(contentsOfFile: procPath(pid, "status"), encoding: .utf8) else { return (0, 0) }
+        var rss = 0
+        var hwm = 0
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("VmRSS:") {
+                rss = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
+            } else if line.hasPrefix("VmHWM:") {
+                hwm = Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
+            }
+        }
+        return (rss, hwm)
+    }
+
+    /// The process's command name (`stamina`, `redis-server`).
+    static func command(_ pid: Int32) -> String {
+        ((try? String(contentsOfFile: procPath(pid, "comm"), encoding: .utf8)) ?? "?")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func loadAverage() -> String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "")
+            .split(separator: " ").prefix(3).joined(separator: " ")
+    }
+}
+
+/// The run's figures as a table.
+struct LiveBenchReport {
+    let devices: [LiveDevice]
+    let spectators: [LiveSpectator]
+    let sampler: LiveResourceSampler
+    let schedule: LiveBenchSchedule
+    let users: Int
+    let finish: Bool
+
+    /// Percentiles of one sample set (milliseconds), from a sorted copy.
+    struct Distribution {
+        let count: Int
+        let p50: Double
+        let p99: Double
+        let max: Double
+
+        init(_ samples: [Double]) {
+            let sorted = samples.sorted()
+            count = sorted.count
+            func percentile(_ p: Double) -> Double {
+                sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)]
+            }
+            p50 = percentile(0.5)
+            p99 = percentile(0.99)
+            max = sorted.last ?? .nan
+        }
+    }
+
+    static func fixed(_ value: Double, _ decimals: Int) -> String {
+        value.isNaN ? "-" : String(format: "%.\(decimals)f", value)
+    }
+
+    static func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
+        let padding = String(repeating: " ", count: max(0, width - text.count))
+        return left ? text + padding : padding + text
+    }
+
+    func text(deviceURL: String, spectatorURL: String) -> String {
+        let deviceStates = devices.map { $0.snapshot() }
+        let spectatorStates = spectators.map { $0.snapshot() }
+        let resources = sampler.snapshot()
+        let ack = Distribution(deviceStates.flatMap(\.ackLatencies))
+        let delay = Distribution(spectatorStates.flatMap(\.delays))
+        let probe = Distribution(deviceStates.flatMap(\.probeLatencies))
+        var lines: [String] = []
+        lines.append(
+            "live tracking: \(devices.count) devices (\(users) users), \(spectators.count) spectators, "
+                + "steady \(Self.fixed(Double(schedule.steady) / 1e9, 0)) s after a \(Self.fixed(Double(schedule.ramp) / 1e9, 0)) s ramp"
+        )
+        lines.append("devices → \(deviceURL), spectators → \(spectatorURL)")
+        lines.append(
+            "load average (1/5/15 min): \(resources.loadAtStart) at steady start, \(resources.loadAtEnd) at end")
+        lines.append("")
+        lines.append(
+            Self.pad("latency (ms, steady phase)", 34, left: true) + Self.pad("count", 10) + Self.pad("p50", 10)
+                + Self.pad("p99", 10) + Self.pad("max", 10))
+        for (name, distribution) in [
+            ("ack (points sent → ack)", ack), ("spectator delay (sent → spectator)", delay),
+            ("probe round trip (no storage)", probe),
+        ] {
+            lines.append(
+                Self.pad(name, 34, left: true) + Self.pad("\(distribution.count)", 10)
+                    + Self.pad(Self.fixed(distribution.p50, 2), 10) + Self.pad(Self.fixed(distribution.p99, 2), 10)
+                    + Self.pad(Self.fixed(distribution.max, 2), 10))
+        }
+        if probe.count > 0 {
+            lines.append(
+                "ratios to the probe: ack p50 ×\(Self.fixed(ack.p50 / probe.p50, 1)), p99 ×\(Self.fixed(ack.p99 / probe.p99, 1)); "
+                    + "spectator p50 ×\(Self.fixed(delay.p50 / probe.p50, 1)), p99 ×\(Self.fixed(delay.p99 / probe.p99, 1))"
+            )
+        }
+        lines.append("")
+        let steadySent = deviceStates.reduce(0) { $0 + $1.steadySent }
+        let steadyAcked = deviceStates.reduce(0) { $0 + $1.steadyAcked }
+        let sent = deviceStates.reduce(0) { $0 + $1.pointsSent }
+        let unacked = deviceStates.reduce(0) { $0 + $1.pending.count }
+        let started = deviceStates.reduce(0) { $0 + ($1.sessionID != nil ? 1 : 0) }
+        let acks = deviceStates.reduce(0) { $0 + $1.acks }
+        let metrics = deviceStates.reduce(0) { $0 + $1.metrics }
+        lines.append(
+            "devices: \(started)/\(devices.count) started; points sent \(sent) (steady \(steadySent), acked \(steadyAcked)); "
+                + "acks \(acks), with metrics or metrics frames \(metrics); unacked at the end \(unacked)")
+        lines.append("  " + Self.counts("errors", deviceStates.map(\.errors)))
+        lines.append("  " + Self.reasons("connect failures", deviceStates.compactMap(\.connectFailure)))
+        lines.append("  " + Self.reasons("disconnects", deviceStates.compactMap(\.disconnect)))
+        if finish {
+            lines.append("  finished replies: \(deviceStates.reduce(0) { $0 + ($1.finished ? 1 : 0) })/\(started)")
+        }
+        let received = spectatorStates.reduce(0) { $0 + $1.points }
+        lines.append(
+            "spectators: \(spectatorStates.reduce(0) { $0 + ($1.snapshot ? 1 : 0) })/\(spectators.count) got a snapshot "
+                + "(\(spectatorStates.reduce(0) { $0 + $1.snapshotPoints }) points); points received \(received), "
+                + "gaps \(spectatorStates.reduce(0) { $0 + $1.gaps }), repeats \(spectatorStates.reduce(0) { $0 + $1.repeats }), "
+                + "send time unknown \(spectatorStates.reduce(0) { $0 + $1.unknownSendTime })")
+        lines.append("  " + Self.counts("other frames", spectatorStates.map(\.messages)))
+        lines.append("  " + Self.reasons("connect failures", spectatorStates.compactMap(\.connectFailure)))
+        lines.append("  " + Self.reasons("disconnects", spectatorStates.compactMap(\.disconnect)))
+        lines.append("")
+        lines.append(
+            Self.pad("process", 12, left: true) + Self.pad("pid", 9) + Self.pad("CPU % of a core", 17)
+                + Self.pad("peak RSS MiB", 14) + Self.pad("VmHWM MiB", 11))
+        for pid in sampler.measured {
+            let start = resources.cpuAtStart[pid] ?? -1
+            let end = resources.cpuAtEnd[pid] ?? -1
+            let cpu =
+                start >= 0 && end >= 0 && resources.wallSeconds > 0 ? (end - start) / resources.wallSeconds * 100 : .nan
+            lines.append(
+                Self.pad(pid == 0 ? "generator" : LiveBenchSystem.command(pid), 12, left: true)
+                    + Self.pad(pid == 0 ? "self" : "\(pid)", 9) + Self.pad(Self.fixed(cpu, 1), 17)
+                    + Self.pad(Self.fixed(Double(resources.peakRSS[pid] ?? 0) / 1024, 1), 14)
+                    + Self.pad(Self.fixed(Double(resources.peakHWM[pid] ?? 0) / 1024, 1), 11))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func counts(_ label: String, _ maps: [[String: Int]]) -> String {
+        var total: [String: Int] = [:]
+        for map in maps { total.merge(map, uniquingKeysWith: +) }
+        guard !total.isEmpty else { return "\(label): none" }
+        return "\(label): "
+            + total.sorted { $0.value > $1.value }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+    }
+
+    static func reasons(_ label: String, _ reasons: [String]) -> String {
+        counts(label, reasons.map { [String($0.prefix(160)): 1] })
+    }
+}
