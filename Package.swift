@@ -116,6 +116,8 @@ let package = Package(
             name: "Live",
             dependencies: [
                 "Persistence",
+                "EventLog",
+                "Kafka",
                 "HTTPAPI",
                 "Activities",
                 "ActivityFiles",

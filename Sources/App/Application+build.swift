@@ -72,9 +72,17 @@ public func buildApplication(
     let hub = LiveHub()
     let redis = configuration.redis.map { RedisClient(configuration: $0, logger: logger) }
     let redisFanout = redis.map { RedisFanout(redis: $0, hub: hub, channel: "stamina.live", logger: logger) }
-    let pointWriter = LivePointWriter(database: database, logger: logger)
+    // Live points: straight into the database in batches, or through Kafka in distributed mode.
+    let pointSink: any LivePointSink & Service =
+        if let kafka = configuration.kafka {
+            KafkaLivePoints(
+                producer: try KafkaProducer(configuration: kafka.kafka, logger: logger),
+                topic: KafkaLivePoints.topic(prefix: kafka.topics.prefix), database: database)
+        } else {
+            LivePointWriter(database: database, logger: logger)
+        }
     let live = LiveService(
-        database: database, writer: pointWriter, fanout: redisFanout ?? LocalFanout(hub: hub) as any LiveFanout,
+        database: database, sink: pointSink, fanout: redisFanout ?? LocalFanout(hub: hub) as any LiveFanout,
         hub: hub, activities: activities, activityStore: activityStore,
         athletes: AccountsAthleteDirectory(accounts: accounts, now: Date.init), configuration: configuration.live,
         logger: logger)
@@ -119,7 +127,7 @@ public func buildApplication(
         configuration: .init(
             address: .hostname(configuration.hostname, port: configuration.port), serverName: "Stamina"),
         logger: logger)
-    application.addServices(database, ThreadPoolService(pool: hashingPool), pointWriter)
+    application.addServices(database, ThreadPoolService(pool: hashingPool), pointSink)
     if let redis, let redisFanout {
         application.addServices(redisFanout, RedisClientService(client: redis))
     }
@@ -141,6 +149,8 @@ public func buildApplication(
                     database: database, configuration: kafka, health: relayHealth, logger: logger, ready: ready))
         }
         if configuration.roles.contains(.projector) {
+            application.addServices(
+                KafkaLivePointWriter(database: database, configuration: kafka, logger: logger, ready: ready))
             for consumer in dispatcher.consumers {
                 application.addServices(
                     KafkaEventProjector(

@@ -132,7 +132,8 @@ struct DeviceConnection {
                 try await send(ServerFrame.Metrics(metrics: opened.tracker.metrics))
             default:
                 let id = try await service.close(
-                    opened.session, as: .finished, at: message.time ?? opened.lastTime, name: message.name)
+                    opened.session, as: .finished, at: message.time ?? opened.lastTime, name: message.name,
+                    through: opened.ackedSeq)
                 try await send(ServerFrame.Finished(activityId: id))
                 try await outbound.close(.normalClosure, reason: "finished")
                 return false

@@ -12,7 +12,7 @@ import Persistence
 /// deduplication, pauses, turning a session into an activity, spectator access and share links.
 public final class LiveService: Sendable {
     let database: any Database
-    let writer: LivePointWriter
+    let sink: any LivePointSink
     let fanout: any LiveFanout
     let hub: LiveHub
     let activities: ActivityService
@@ -23,12 +23,12 @@ public final class LiveService: Sendable {
     let now: @Sendable () -> Date
 
     public init(
-        database: any Database, writer: LivePointWriter, fanout: any LiveFanout, hub: LiveHub,
+        database: any Database, sink: any LivePointSink, fanout: any LiveFanout, hub: LiveHub,
         activities: ActivityService, activityStore: any ActivityStore, athletes: any AthleteDirectory,
         configuration: LiveConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.database = database
-        self.writer = writer
+        self.sink = sink
         self.fanout = fanout
         self.hub = hub
         self.activities = activities
@@ -141,7 +141,7 @@ public final class LiveService: Sendable {
 
     /// Makes the points durable, updates the metrics and broadcasts them to spectators.
     func append(_ points: [LivePoint], to opened: inout Opened) async throws {
-        try await writer.append(sessionID: opened.session.id, points: points)
+        try await sink.append(sessionID: opened.session.id, points: points)
         for point in points { opened.tracker.add(point) }
         if let last = points.last {
             opened.ackedSeq = last.seq
@@ -181,7 +181,10 @@ public final class LiveService: Sendable {
     /// Records the session as an activity (the same `ActivityRecorded` as an upload), closes it as
     /// `state` and tells its spectators. Safe to repeat: the activity's client id is the session's.
     @discardableResult
-    func close(_ session: LiveSession, as state: LiveState, at time: Date?, name: String?) async throws -> UUID {
+    func close(
+        _ session: LiveSession, as state: LiveState, at time: Date?, name: String?, through seq: Int64? = nil
+    ) async throws -> UUID {
+        if let seq { try await sink.stored(sessionID: session.id, through: seq) }
         let points = try await database.read { try await LiveStore.points(sessionID: session.id, in: $0) }
         var track = Track(format: .manual)
         track.startTime = session.startedAt

@@ -1,8 +1,10 @@
 import App
+import EventLog
 import Foundation
 import HTTPAPI
 import Hummingbird
 import HummingbirdTesting
+import Kafka
 import Live
 import NIOWebSocket
 import Testing
@@ -275,6 +277,52 @@ struct LiveTrackingTests {
             _ = try await own.next("snapshot")
             await own.close()
             await device.close()
+        }
+    }
+
+    @Test("in distributed mode points are acked once Kafka has them, and the batch writer stores each once")
+    func throughKafka() async throws {
+        let cluster = try KafkaMockCluster(brokers: 3)
+        defer { cluster.destroy() }
+        for topic in ["live.live-points", "live.accounts", "live.activities"] {
+            try cluster.createTopic(topic, partitions: 4, replicationFactor: 3)
+        }
+        try await withLiveApp(
+            .postgres,
+            configure: { configuration in
+                var kafka = KafkaEventLogConfiguration(
+                    kafka: KafkaConfiguration(
+                        bootstrapServers: cluster.bootstrapServers, properties: KafkaEventLogTests.quickClient),
+                    topics: EventTopics(prefix: "live", contexts: ["user": "accounts", "activity": "activities"]))
+                kafka.createTopics = false
+                configuration.kafka = kafka
+            }
+        ) { port, api, _ in
+            let athlete = try await api.register("kafka-\(UUID())@example.com")
+            let device = try #require(
+                try await TestSocket.connect(port: port, path: "/api/v1/realtime/activity-stream", token: athlete.token)
+            )
+            try await device.send(Self.startMessage("kafka-1"))
+            let sessionID = try #require(try await device.next("started")["sessionId"] as? String)
+            let spectator = try #require(
+                try await TestSocket.connect(
+                    port: port, path: "/api/v1/realtime/live/\(sessionID)", token: athlete.token))
+            _ = try await spectator.next("snapshot")
+            for batch in 0..<10 {
+                try await device.send(Self.points(batch * 10 + 1...batch * 10 + 10))
+                #expect(Self.int(try await device.next("ack")["seq"]) == batch * 10 + 10)
+            }
+            // A resend goes to Kafka again; the writer drops it by key.
+            try await device.send(Self.points(91...100))
+            _ = try await device.next("ack")
+            var seen: [Int] = []
+            while seen.last != 100 { seen += LiveProcessTests.seqs(try await spectator.next("points")) }
+            #expect(seen == Array(1...100))
+            try await device.send(#"{"type":"finish"}"#)
+            let activityID = try #require(
+                try await device.next("finished", timeout: .seconds(40))["activityId"] as? String)
+            let activity = try await api.send(.get, "/api/v1/activities/\(activityID)", token: athlete.token)
+            #expect(Self.int(activity.json["pointCount"]) == 100)
         }
     }
 
