@@ -113,6 +113,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Live",
+            dependencies: [
+                "Persistence",
+                "EventLog",
+                "Kafka",
+                "HTTPAPI",
+                "Activities",
+                "ActivityFiles",
+                "Analytics",
+                "Geo",
+                "RedisClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Insights",
             dependencies: [
                 "Persistence",
@@ -134,7 +155,10 @@ let package = Package(
                 "Activities",
                 "Insights",
                 "Kafka",
+                "Live",
+                "RedisClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -165,10 +189,22 @@ let package = Package(
         ),
         .testTarget(name: "GeoTests", dependencies: ["Geo"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"], swiftSettings: swiftSettings),
+        // Real servers for tests (a redis-server of a test's own); a library so that every test target can use it.
+        .target(
+            name: "TestServers",
+            dependencies: [
+                "RedisClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TestServers",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RedisClientTests",
             dependencies: [
                 "RedisClient",
+                "TestServers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -200,7 +236,11 @@ let package = Package(
                 "Persistence",
                 "EventLog",
                 "Kafka",
+                "Live",
+                "RedisClient",
+                "TestServers",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),

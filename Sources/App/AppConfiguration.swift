@@ -3,8 +3,10 @@ import Activities
 import EventLog
 import Foundation
 import Kafka
+import Live
 import Logging
 import Persistence
+import RedisClient
 
 /// Everything `stamina serve` can be told, read from `STAMINA_*` environment variables in one
 /// place. The README's configuration table lists the same keys and defaults.
@@ -26,6 +28,9 @@ public struct AppConfiguration: Sendable {
     public var kafka: KafkaEventLogConfiguration?
     /// What this process does (`stamina serve --roles`, `STAMINA_ROLES`): all roles by default.
     public var roles = ServerRole.all
+    /// Redis for live fan-out across processes: set when `STAMINA_REDIS_URL` is.
+    public var redis: RedisConfiguration?
+    public var live = LiveConfiguration()
 
     public init(database: DatabaseConfiguration) {
         self.database = database
@@ -122,6 +127,16 @@ public struct AppConfiguration: Sendable {
         if let roles = reader.string("STAMINA_ROLES") {
             configuration.roles = try ServerRole.parse(roles)
         }
+        if let url = reader.string("STAMINA_REDIS_URL") {
+            do {
+                configuration.redis = try RedisConfiguration(url: url)
+            } catch {
+                throw Error(description: "STAMINA_REDIS_URL must look like redis://[user:password@]host[:port][/db]")
+            }
+        }
+        configuration.live.abandonAfter = TimeInterval(
+            try reader.integer("STAMINA_LIVE_ABANDON_AFTER", in: 10...604_800) ?? Int(configuration.live.abandonAfter))
+        configuration.live.publicBaseURL = reader.string("STAMINA_PUBLIC_URL") ?? ""
         return configuration
     }
 }

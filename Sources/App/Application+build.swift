@@ -4,13 +4,16 @@ import EventLog
 import Foundation
 import HTTPAPI
 import Hummingbird
+import HummingbirdWebSocket
 import Insights
 import Kafka
+import Live
 import Logging
 import NIOCore
 import NIOPosix
 import Persistence
 import Prometheus
+import RedisClient
 import ServiceLifecycle
 
 /// The version `stamina version` prints and `/health/live` reports.
@@ -23,6 +26,7 @@ public struct StaminaComponents: Sendable {
     public let tokens: TokenService
     public let activities: ActivityService
     public let dispatcher: EventDispatcher
+    public let live: LiveService
 }
 
 /// Every consumer of the event log, by name (for the dispatcher and `stamina projections`).
@@ -65,6 +69,25 @@ public func buildApplication(
     let dispatcher = EventDispatcher(
         database: database, consumers: eventConsumers(logger: logger), logger: logger, ready: ready)
 
+    let hub = LiveHub()
+    let redis = configuration.redis.map { RedisClient(configuration: $0, logger: logger) }
+    let redisFanout = redis.map { RedisFanout(redis: $0, hub: hub, channel: "stamina.live", logger: logger) }
+    // Live points: straight into the database in batches, or through Kafka in distributed mode.
+    let pointSink: any LivePointSink & Service =
+        if let kafka = configuration.kafka {
+            KafkaLivePoints(
+                producer: try KafkaProducer(configuration: kafka.kafka, logger: logger),
+                topic: KafkaLivePoints.topic(prefix: kafka.topics.prefix), database: database)
+        } else {
+            LivePointWriter(database: database, logger: logger)
+        }
+    let live = LiveService(
+        database: database, sink: pointSink, fanout: redisFanout ?? LocalFanout(hub: hub) as any LiveFanout,
+        hub: hub, activities: activities, activityStore: activityStore,
+        athletes: AccountsAthleteDirectory(accounts: accounts, now: Date.init), configuration: configuration.live,
+        logger: logger)
+    let webSocketRouter = Router(context: LiveSocketContext.self)
+
     let relayHealth = KafkaRelayHealth()
     let relaysHere = configuration.kafka != nil && configuration.roles.contains(.relay)
     let router = Router(context: APIRequestContext.self)
@@ -89,15 +112,28 @@ public func buildApplication(
             maxBodySize: configuration.maxBodySize
         ).addRoutes(to: authenticated)
         InsightsRoutes(progress: progress).addRoutes(to: authenticated)
+        let liveRoutes = LiveRoutes(service: live, verifier: verifier, configuration: configuration.live)
+        liveRoutes.addRoutes(public: api, authenticated: authenticated)
+        liveRoutes.addWebSocketRoutes(to: webSocketRouter)
     }
 
     var application = Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: webSocketRouter,
+            configuration: .init(
+                http1: .init(additionalChannelHandlers: [ExpectContinueHandler()]),
+                ws: .init(maxFrameSize: configuration.live.maxFrameSize))),
         configuration: .init(
             address: .hostname(configuration.hostname, port: configuration.port), serverName: "Stamina"),
         logger: logger)
-    application.addServices(database, ThreadPoolService(pool: hashingPool))
+    application.addServices(database, ThreadPoolService(pool: hashingPool), pointSink)
+    if let redis, let redisFanout {
+        application.addServices(redisFanout, RedisClientService(client: redis))
+    }
+    if configuration.roles.contains(.api) {
+        application.addServices(LiveSweeper(service: live, ready: ready))
+    }
     if let kafka = configuration.kafka {
         if !KafkaLibrary.supportsTaggedFields {
             logger.warning(
@@ -113,6 +149,8 @@ public func buildApplication(
                     database: database, configuration: kafka, health: relayHealth, logger: logger, ready: ready))
         }
         if configuration.roles.contains(.projector) {
+            application.addServices(
+                KafkaLivePointWriter(database: database, configuration: kafka, logger: logger, ready: ready))
             for consumer in dispatcher.consumers {
                 application.addServices(
                     KafkaEventProjector(
@@ -134,7 +172,8 @@ public func buildApplication(
     return (
         application,
         StaminaComponents(
-            database: database, accounts: accounts, tokens: tokens, activities: activities, dispatcher: dispatcher)
+            database: database, accounts: accounts, tokens: tokens, activities: activities, dispatcher: dispatcher,
+            live: live)
     )
 }
 
@@ -145,6 +184,16 @@ struct ThreadPoolService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         try await pool.shutdownGracefully()
+    }
+}
+
+/// Closes the Redis client's connections once the service group shuts down.
+struct RedisClientService: Service {
+    let client: RedisClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await client.shutdown()
     }
 }
 

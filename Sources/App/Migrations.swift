@@ -2,6 +2,7 @@ import Accounts
 import Activities
 import EventLog
 import Insights
+import Live
 import Logging
 import Persistence
 
@@ -13,7 +14,7 @@ public enum Migrations {
 
     public static let all: [Migration] =
         [postgis] + Outbox.migrations + ConsumerStore.migrations + AccountsMigrations.all + ActivitiesMigrations.all
-        + ProgressProjection.migrations
+        + ProgressProjection.migrations + LiveStore.migrations
 
     /// Checks what the server needs of the database engine, then migrates.
     public static func prepare(_ database: any Database, logger: Logger) async throws {

@@ -6,9 +6,13 @@ import NIOCore
 /// Who is making a request, as established by a verified bearer token.
 public struct Identity: Sendable, Equatable {
     public var userID: UUID
+    /// When the token that established this identity expires, if it says (long-lived WebSocket
+    /// streams end then).
+    public var expiresAt: Date?
 
-    public init(userID: UUID) {
+    public init(userID: UUID, expiresAt: Date? = nil) {
         self.userID = userID
+        self.expiresAt = expiresAt
     }
 }
 

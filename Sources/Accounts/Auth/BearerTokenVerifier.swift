@@ -24,10 +24,10 @@ public final class BearerTokenVerifier: AccessTokenVerifier {
         let claims = try await oidc.verify(token)
         let key = claims.iss.value + "\u{0}" + claims.sub.value
         if let userID = externalUsers.withLock({ $0[key] }) {
-            return Identity(userID: userID)
+            return Identity(userID: userID, expiresAt: claims.exp.value)
         }
         let userID = try await accounts.user(forExternal: claims)
         externalUsers.withLock { $0[key] = userID }
-        return Identity(userID: userID)
+        return Identity(userID: userID, expiresAt: claims.exp.value)
     }
 }

@@ -32,7 +32,7 @@ public struct TokenService: Sendable {
             guard let userID = UUID(uuidString: claims.sub.value) else {
                 throw AccountsError(.invalidToken, "bad subject")
             }
-            return Identity(userID: userID)
+            return Identity(userID: userID, expiresAt: claims.exp.value)
         } catch {
             throw AccountsError(.invalidToken, "The access token is invalid or expired.")
         }

@@ -118,6 +118,15 @@ public final class ActivityService: Sendable {
             track: track, options: options, source: ActivitySource(format: "manual"), userID: identity.userID)
     }
 
+    /// Records a track streamed live (source `live`), once: a second call with the same
+    /// `options.externalID` returns the first activity.
+    public func recordLive(_ track: Track, options: UploadOptions, userID: UUID) async throws -> Recorded {
+        if let existing = try await existing(userID: userID, fileHash: nil, externalID: options.externalID) {
+            return Recorded(activity: existing, created: false, points: nil)
+        }
+        return try await record(track: track, options: options, source: ActivitySource(format: "live"), userID: userID)
+    }
+
     private func existing(userID: UUID, fileHash: String?, externalID: String?) async throws -> Activity? {
         try await database.read { session in
             try await self.store.existing(userID: userID, fileHash: fileHash, externalID: externalID, in: session)
@@ -361,7 +370,7 @@ public final class ActivityService: Sendable {
 
 extension TrackPoint {
     /// The position, when the point has one.
-    var coordinate: Coordinate? {
+    public var coordinate: Coordinate? {
         guard let latitude, let longitude else { return nil }
         return Coordinate(latitude: latitude, longitude: longitude)
     }

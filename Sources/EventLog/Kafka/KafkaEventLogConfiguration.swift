@@ -50,15 +50,21 @@ extension KafkaEventLogConfiguration {
     /// Creates the topics when missing. Some brokers (librdkafka's mock cluster) have no admin API:
     /// then the topics are left to the broker's automatic creation, with a warning.
     func ensureTopics(logger: Logger) async {
+        await ensure(topics.all, logger: logger)
+    }
+
+    /// Creates `names` with the configured partitions and replication when missing (and when
+    /// `createTopics` is on); on failure, warns and leaves them to the broker's automatic creation.
+    public func ensure(_ names: [String], logger: Logger) async {
         guard createTopics else { return }
         do {
             try await KafkaAdmin.createTopics(
-                topics.all, partitions: partitions, replicationFactor: replicationFactor, configuration: kafka,
+                names, partitions: partitions, replicationFactor: replicationFactor, configuration: kafka,
                 logger: logger)
         } catch {
             logger.warning(
-                "could not create the event topics; relying on the broker to create them",
-                metadata: ["topics": "\(topics.all)", "error": "\(error)"])
+                "could not create topics; relying on the broker to create them",
+                metadata: ["topics": "\(names)", "error": "\(error)"])
         }
     }
 }

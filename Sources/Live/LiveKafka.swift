@@ -1,0 +1,140 @@
+import EventLog
+import Foundation
+import HTTPAPI
+import Kafka
+import Logging
+import Persistence
+import ServiceLifecycle
+
+/// Where a device's points become durable before they are acked.
+public protocol LivePointSink: Sendable {
+    /// Returns once the points are durable; throws when they could not be made so.
+    func append(sessionID: UUID, points: [LivePoint]) async throws
+    /// Returns once every point of the session up to `seq` is in the live-points table (a sink may
+    /// make points durable elsewhere first), so that the session can become an activity.
+    func stored(sessionID: UUID, through seq: Int64) async throws
+}
+
+extension LivePointWriter: LivePointSink {
+    /// Points are in the table once `append` returned.
+    public func stored(sessionID: UUID, through seq: Int64) async throws {}
+}
+
+/// The distributed mode's sink: points go to a Kafka topic keyed (so partitioned) by session, and
+/// are acked once the brokers acknowledged them; ``KafkaLivePointWriter`` moves them into the table.
+public final class KafkaLivePoints: LivePointSink, Service {
+    let producer: KafkaProducer
+    let topic: String
+    let database: any Database
+
+    public init(producer: KafkaProducer, topic: String, database: any Database) {
+        self.producer = producer
+        self.topic = topic
+        self.database = database
+    }
+
+    /// `<prefix>.live-points`.
+    public static func topic(prefix: String) -> String { prefix + ".live-points" }
+
+    public func append(sessionID: UUID, points: [LivePoint]) async throws {
+        let batch = LivePointBatch(sessionId: sessionID, points: points.map { WirePoint($0) })
+        _ = try await producer.send([
+            KafkaOutgoingMessage(
+                topic: topic, key: Array(sessionID.uuidString.lowercased().utf8),
+                value: Array(try JSONCoding.encoder.encode(batch)))
+        ])
+    }
+
+    /// Waits (up to 30 s) for the batch writer to have stored the points.
+    public func stored(sessionID: UUID, through seq: Int64) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let stored = try await database.read { db in
+                try await db.first(
+                    "SELECT max(seq) AS seq FROM live_points WHERE session_id = $1", [.uuid(sessionID)]
+                )?.optionalInt("seq") ?? 0
+            }
+            if stored >= seq { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw LiveError(.unavailable, "The session's points are not stored yet; finish again later.")
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        producer.beginShutdown()
+        await producer.shutdown()
+    }
+}
+
+/// One message of the live-points topic.
+struct LivePointBatch: Codable {
+    var sessionId: UUID
+    var points: [WirePoint]
+}
+
+/// The batch writer of the distributed mode: a consumer group member that stores polled batches of
+/// live points in one transaction, then commits their offsets. Redeliveries are dropped by the
+/// table's key, so a crash between the two loses and doubles nothing.
+public struct KafkaLivePointWriter: Service {
+    let database: any Database
+    let configuration: KafkaEventLogConfiguration
+    let logger: Logger
+    let ready: @Sendable () async -> Void
+
+    public init(
+        database: any Database, configuration: KafkaEventLogConfiguration, logger: Logger,
+        ready: @escaping @Sendable () async -> Void
+    ) {
+        self.database = database
+        self.configuration = configuration
+        self.logger = logger
+        self.ready = ready
+    }
+
+    public func run() async throws {
+        await ready()
+        let topic = KafkaLivePoints.topic(prefix: configuration.topics.prefix)
+        let member = try KafkaConsumer(
+            configuration: configuration.kafka, groupID: configuration.topics.prefix + ".live-writer",
+            topics: [topic], logger: logger)
+        await cancelWhenGracefulShutdown {
+            await configuration.ensure([topic], logger: logger)
+            var backoff = Duration.milliseconds(100)
+            while !Task.isCancelled {
+                do {
+                    let messages = try await member.poll(maxMessages: 5_000, timeout: .milliseconds(200))
+                    guard !messages.isEmpty else { continue }
+                    try await store(messages)
+                    try? await member.commit(messages)
+                    backoff = .milliseconds(100)
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.warning("live point writer failed; retrying", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: backoff)
+                    backoff = min(backoff * 2, .seconds(5))
+                }
+            }
+        }
+        await member.close()
+    }
+
+    func store(_ messages: [KafkaMessage]) async throws {
+        var batches: [(sessionID: UUID, points: [LivePoint])] = []
+        for message in messages {
+            guard let batch = try? JSONCoding.decoder.decode(LivePointBatch.self, from: Data(message.value)) else {
+                logger.error(
+                    "skipping a Kafka message that is not a live point batch",
+                    metadata: ["partition": "\(message.partition)", "offset": "\(message.offset)"])
+                continue
+            }
+            let points = batch.points.compactMap { try? $0.validated().get() }
+            batches.append((batch.sessionId, points))
+        }
+        let now = Date()
+        let stored = batches
+        try await database.transaction { session in
+            try await LiveStore.append(stored, receivedAt: now, in: session)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+import Persistence
+import ServiceLifecycle
+import Synchronization
+
+/// Makes live points durable in batches: every connection hands its points over and waits; the
+/// writer takes everything pending, writes it in one transaction and wakes them all (group commit).
+/// While a transaction runs, the next batch gathers, so the batch size follows the load and an
+/// idle server writes a single point at once.
+public final class LivePointWriter: Service {
+    struct Pending {
+        var sessionID: UUID
+        var points: [LivePoint]
+        var done: CheckedContinuation<Void, any Error>
+    }
+
+    let database: any Database
+    let logger: Logger
+    /// Points waiting for the next transaction; nil once the writer has stopped.
+    private let pending = Mutex<[Pending]?>([])
+    private let wake: AsyncStream<Void>.Continuation
+    private let wakes: AsyncStream<Void>
+
+    public init(database: any Database, logger: Logger) {
+        self.database = database
+        self.logger = logger
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Returns once the points are committed; throws when they could not be.
+    public func append(sessionID: UUID, points: [LivePoint]) async throws {
+        guard !points.isEmpty else { return }
+        try await withCheckedThrowingContinuation { continuation in
+            let accepted = pending.withLock { pending in
+                pending?.append(Pending(sessionID: sessionID, points: points, done: continuation))
+                return pending != nil
+            }
+            if accepted {
+                wake.yield()
+            } else {
+                continuation.resume(throwing: LiveError(.unavailable, "The server is shutting down."))
+            }
+        }
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            for await _ in wakes {
+                while true {
+                    let batch = pending.withLock { pending in
+                        defer { pending = [] }
+                        return pending ?? []
+                    }
+                    if batch.isEmpty { break }
+                    await write(batch)
+                }
+            }
+        } onGracefulShutdown: {
+            self.wake.finish()
+        }
+        // Nobody is left waiting: what arrived during shutdown is refused, not lost silently.
+        let left = pending.withLock { pending in
+            defer { pending = nil }
+            return pending ?? []
+        }
+        for waiting in left {
+            waiting.done.resume(throwing: LiveError(.unavailable, "The server is shutting down."))
+        }
+    }
+
+    private func write(_ batch: [Pending]) async {
+        do {
+            let now = Date()
+            try await database.transaction { session in
+                try await LiveStore.append(batch.map { ($0.sessionID, $0.points) }, receivedAt: now, in: session)
+            }
+            for waiting in batch { waiting.done.resume() }
+        } catch {
+            logger.error("live points not stored", metadata: ["error": "\(String(reflecting: error))"])
+            for waiting in batch { waiting.done.resume(throwing: error) }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import Activities
+import ActivityFiles
+import Analytics
+import Foundation
+import HTTPAPI
+
+/// A message from a device (see `docs/live-protocol.md`). One flat shape for every `type`, so a
+/// frame decodes in one pass; which fields a type needs is checked by ``LiveConnection``.
+struct DeviceMessage: Decodable {
+    var type: String
+    var clientSessionId: String?
+    var sport: Sport?
+    var startedAt: Date?
+    var visibility: ActivityVisibility?
+    var name: String?
+    var points: [WirePoint]?
+    var time: Date?
+}
+
+/// A point as it travels in JSON, to and from the server.
+struct WirePoint: Codable, Sendable {
+    var seq: Int64
+    var time: Date
+    var latitude: Double?
+    var longitude: Double?
+    var altitude: Double?
+    var distance: Double?
+    var speed: Double?
+    var heartRate: Double?
+    var cadence: Double?
+    var power: Double?
+    var temperature: Double?
+
+    init(_ live: LivePoint, hidePosition: Bool = false) {
+        let point = live.point
+        seq = live.seq
+        time = point.time
+        if !hidePosition {
+            latitude = point.latitude
+            longitude = point.longitude
+        }
+        altitude = point.altitude
+        distance = point.distance
+        speed = point.speed
+        heartRate = point.heartRate
+        cadence = point.cadence
+        power = point.power
+        temperature = point.temperature
+    }
+
+    /// The point, or the name and range of its first value out of range.
+    func validated() -> Result<LivePoint, LiveError> {
+        let ranges: [(String, Double?, ClosedRange<Double>)] = [
+            ("latitude", latitude, -90...90), ("longitude", longitude, -180...180),
+            ("altitude", altitude, -500...9_000), ("distance", distance, 0...10_000_000), ("speed", speed, 0...150),
+            ("heartRate", heartRate, 0...300), ("cadence", cadence, 0...300), ("power", power, 0...3_000),
+            ("temperature", temperature, -60...70),
+        ]
+        guard seq >= 1 else { return .failure(LiveError(.invalidPoint, "seq must be at least 1.", seq: seq)) }
+        for (name, value, range) in ranges {
+            if let value, !range.contains(value) {
+                return .failure(
+                    LiveError(
+                        .invalidPoint, "\(name) must be between \(range.lowerBound) and \(range.upperBound).",
+                        seq: seq))
+            }
+        }
+        if (latitude == nil) != (longitude == nil) {
+            return .failure(LiveError(.invalidPoint, "latitude and longitude go together.", seq: seq))
+        }
+        var point = TrackPoint(time: time)
+        point.latitude = latitude
+        point.longitude = longitude
+        point.altitude = altitude
+        point.distance = distance
+        point.speed = speed
+        point.heartRate = heartRate
+        point.cadence = cadence
+        point.power = power
+        point.temperature = temperature
+        return .success(LivePoint(seq: seq, point: point))
+    }
+}
+
+/// Why a device message was refused, as an `error` frame.
+public struct LiveError: Error, Sendable, Equatable {
+    public enum Code: String, Sendable {
+        case invalidMessage = "invalid_message"
+        case notStarted = "not_started"
+        case invalidPoint = "invalid_point"
+        case outOfOrder = "out_of_order"
+        case tooManyPoints = "too_many_points"
+        case sessionClosed = "session_closed"
+        case unsupportedFrame = "unsupported_frame"
+        case tokenExpired = "token_expired"
+        case unavailable
+    }
+
+    public var code: Code
+    public var detail: String
+    public var seq: Int64?
+    public var activityID: UUID?
+
+    public init(_ code: Code, _ detail: String, seq: Int64? = nil, activityID: UUID? = nil) {
+        self.code = code
+        self.detail = detail
+        self.seq = seq
+        self.activityID = activityID
+    }
+}
+
+/// The frames the server sends, to devices and spectators.
+enum ServerFrame {
+    struct Started: Encodable {
+        let type = "started"
+        var sessionId: UUID
+        var resumed: Bool
+        var ackedSeq: Int64
+        var state: LiveState
+    }
+
+    struct Ack: Encodable {
+        let type = "ack"
+        var seq: Int64
+        var metrics: LiveMetrics?
+    }
+
+    struct Metrics: Encodable {
+        let type = "metrics"
+        var metrics: LiveMetrics
+    }
+
+    struct Finished: Encodable {
+        var type = "finished"
+        var activityId: UUID?
+    }
+
+    struct ErrorFrame: Encodable {
+        let type = "error"
+        var code: String
+        var detail: String
+        var seq: Int64?
+        var activityId: UUID?
+
+        init(_ error: LiveError) {
+            code = error.code.rawValue
+            detail = error.detail
+            seq = error.seq
+            activityId = error.activityID
+        }
+    }
+
+    struct SessionInfo: Encodable {
+        var sessionId: UUID
+        var userId: UUID
+        var sport: Sport
+        var startedAt: Date
+        var state: LiveState
+        var name: String?
+
+        init(_ session: LiveSession) {
+            sessionId = session.id
+            userId = session.userID
+            sport = session.sport
+            startedAt = session.startedAt
+            state = session.state
+            name = session.name
+        }
+    }
+
+    struct Snapshot: Encodable {
+        let type = "snapshot"
+        var session: SessionInfo
+        var points: [WirePoint]
+        var metrics: LiveMetrics
+    }
+
+    struct Points: Encodable {
+        let type = "points"
+        var points: [WirePoint]
+        /// Absent on points read back to fill a gap.
+        var metrics: LiveMetrics?
+    }
+
+    struct State: Encodable {
+        let type = "state"
+        var state: LiveState
+        var metrics: LiveMetrics
+    }
+
+    struct Revoked: Encodable {
+        let type = "revoked"
+    }
+
+    /// The frame as JSON text.
+    static func text(_ frame: some Encodable) -> String {
+        // Every frame type encodes: its fields are strings, numbers, dates and UUIDs.
+        String(decoding: (try? JSONCoding.encoder.encode(frame)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}

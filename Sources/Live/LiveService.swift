@@ -1,0 +1,380 @@
+import Activities
+import ActivityFiles
+import Analytics
+import Crypto
+import Foundation
+import Geo
+import HTTPAPI
+import Logging
+import Persistence
+
+/// The live-tracking use cases: opening and resuming device sessions, durable points with
+/// deduplication, pauses, turning a session into an activity, spectator access and share links.
+public final class LiveService: Sendable {
+    let database: any Database
+    let sink: any LivePointSink
+    let fanout: any LiveFanout
+    let hub: LiveHub
+    let activities: ActivityService
+    let activityStore: any ActivityStore
+    let athletes: any AthleteDirectory
+    let configuration: LiveConfiguration
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(
+        database: any Database, sink: any LivePointSink, fanout: any LiveFanout, hub: LiveHub,
+        activities: ActivityService, activityStore: any ActivityStore, athletes: any AthleteDirectory,
+        configuration: LiveConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.database = database
+        self.sink = sink
+        self.fanout = fanout
+        self.hub = hub
+        self.activities = activities
+        self.activityStore = activityStore
+        self.athletes = athletes
+        self.configuration = configuration
+        self.logger = logger
+        self.now = now
+    }
+
+    /// A session as a device connection holds it: the row, the metrics so far and what spectators may not see.
+    struct Opened {
+        var session: LiveSession
+        var resumed: Bool
+        var ackedSeq: Int64
+        var lastTime: Date?
+        var tracker: LiveMetricsTracker
+        var zones: [Geo.PrivacyZone]
+    }
+
+    // MARK: Device
+
+    /// Opens a new session, or resumes the open one with this client id (rebuilding its metrics from
+    /// the stored points). A finished or abandoned one is `session_closed`.
+    func start(_ message: DeviceMessage, identity: Identity) async throws -> Opened {
+        guard let clientID = message.clientSessionId, (1...100).contains(clientID.count) else {
+            throw LiveError(.invalidMessage, "start needs clientSessionId, 1 to 100 characters.")
+        }
+        guard let sport = message.sport, let startedAt = message.startedAt else {
+            throw LiveError(.invalidMessage, "start needs sport and startedAt.")
+        }
+        guard startedAt <= now().addingTimeInterval(configuration.maxClockSkew) else {
+            throw LiveError(.invalidMessage, "startedAt is in the future.")
+        }
+        let profile = try await athletes.athlete(userID: identity.userID)
+        let zones = try await database.read { session in
+            try await self.activityStore.privacyZones(userID: identity.userID, in: session)
+        }.map { Geo.PrivacyZone(center: Coordinate(latitude: $0.latitude, longitude: $0.longitude), radius: $0.radius) }
+        let heartRateZones = profile?.settings.resolved.heartRateZones
+        let time = now()
+        let candidate = LiveSession(
+            id: UUID(), userID: identity.userID, clientSessionID: clientID, sport: sport,
+            visibility: message.visibility ?? profile?.defaultVisibility ?? .private,
+            name: message.name.map { String($0.prefix(200)) }, startedAt: startedAt, state: .live, timerEvents: [],
+            activityID: nil, updatedAt: time)
+        let (session, resumed, points) = try await database.transaction { db in
+            if var existing = try await LiveStore.session(userID: identity.userID, clientSessionID: clientID, in: db) {
+                guard existing.state.isOpen else {
+                    throw LiveError(
+                        .sessionClosed, "This session was \(existing.state.rawValue).", activityID: existing.activityID)
+                }
+                existing.updatedAt = time
+                _ = try await LiveStore.update(existing, in: db)
+                return (existing, true, try await LiveStore.points(sessionID: existing.id, in: db))
+            }
+            try await LiveStore.insert(candidate, in: db)
+            return (candidate, false, [LivePoint]())
+        }
+        var tracker = LiveMetricsTracker(
+            sport: session.sport, startedAt: session.startedAt, heartRateZones: heartRateZones)
+        var events = session.timerEvents[...]
+        for point in points {
+            while let event = events.first, event.time <= point.point.time {
+                tracker.apply(event)
+                events.removeFirst()
+            }
+            tracker.add(point)
+        }
+        for event in events { tracker.apply(event) }
+        return Opened(
+            session: session, resumed: resumed, ackedSeq: points.last?.seq ?? 0, lastTime: points.last?.point.time,
+            tracker: tracker, zones: zones)
+    }
+
+    /// Checks a batch and returns the points not stored yet, in order. Points at or below the acked
+    /// seq are resends and are dropped; anything else out of order refuses the whole batch.
+    func newPoints(_ wire: [WirePoint], after opened: Opened) -> Result<[LivePoint], LiveError> {
+        guard wire.count <= configuration.maxPointsPerMessage else {
+            return .failure(
+                LiveError(.tooManyPoints, "Send at most \(configuration.maxPointsPerMessage) points per message."))
+        }
+        var result: [LivePoint] = []
+        var seq = opened.ackedSeq
+        var time = opened.lastTime ?? opened.session.startedAt.addingTimeInterval(-1)
+        let latest = now().addingTimeInterval(configuration.maxClockSkew)
+        for item in wire where item.seq > opened.ackedSeq {
+            let point: LivePoint
+            switch item.validated() {
+            case .success(let valid): point = valid
+            case .failure(let error): return .failure(error)
+            }
+            guard point.seq > seq else {
+                return .failure(LiveError(.outOfOrder, "seq must increase (after \(seq)).", seq: point.seq))
+            }
+            guard point.point.time > time else {
+                return .failure(
+                    LiveError(
+                        .outOfOrder, "time must be later than the previous point's and not before startedAt.",
+                        seq: point.seq))
+            }
+            guard point.point.time <= latest else {
+                return .failure(LiveError(.invalidPoint, "time is in the future.", seq: point.seq))
+            }
+            seq = point.seq
+            time = point.point.time
+            result.append(point)
+        }
+        return .success(result)
+    }
+
+    /// Makes the points durable, updates the metrics and broadcasts them to spectators.
+    func append(_ points: [LivePoint], to opened: inout Opened) async throws {
+        try await sink.append(sessionID: opened.session.id, points: points)
+        for point in points { opened.tracker.add(point) }
+        if let last = points.last {
+            opened.ackedSeq = last.seq
+            opened.lastTime = last.point.time
+        }
+        let sessionID = opened.session.id
+        guard fanout.mayHaveWatchers(sessionID), let first = points.first, let last = points.last else { return }
+        let frame = ServerFrame.text(
+            ServerFrame.Points(points: Self.visible(points, zones: opened.zones), metrics: opened.tracker.metrics))
+        fanout.publish(.points(firstSeq: first.seq, lastSeq: last.seq, frame: frame), to: sessionID)
+    }
+
+    /// Pauses (`.stop`) or resumes (`.start`) the session.
+    func timer(_ kind: TimerEvent.Kind, at time: Date, opened: inout Opened) async throws {
+        var session = opened.session
+        guard (kind == .stop) == (session.state == .live) else { return }
+        session.timerEvents.append(TimerEvent(time: time, kind: kind))
+        session.state = kind == .stop ? .paused : .live
+        session.updatedAt = now()
+        let updated = session
+        guard try await database.transaction({ try await LiveStore.update(updated, in: $0) }) else {
+            throw try await closedError(session.id)
+        }
+        opened.session = session
+        opened.tracker.apply(TimerEvent(time: time, kind: kind))
+        fanout.publish(
+            .state(frame: ServerFrame.text(ServerFrame.State(state: session.state, metrics: opened.tracker.metrics))),
+            to: session.id)
+    }
+
+    private func closedError(_ id: UUID) async throws -> LiveError {
+        let session = try await database.read { try await LiveStore.session(id: id, in: $0) }
+        return LiveError(
+            .sessionClosed, "This session was \(session?.state.rawValue ?? "closed").", activityID: session?.activityID)
+    }
+
+    /// Records the session as an activity (the same `ActivityRecorded` as an upload), closes it as
+    /// `state` and tells its spectators. Safe to repeat: the activity's client id is the session's.
+    @discardableResult
+    func close(
+        _ session: LiveSession, as state: LiveState, at time: Date?, name: String?, through seq: Int64? = nil
+    ) async throws -> UUID {
+        if let seq { try await sink.stored(sessionID: session.id, through: seq) }
+        let points = try await database.read { try await LiveStore.points(sessionID: session.id, in: $0) }
+        var track = Track(format: .manual)
+        track.startTime = session.startedAt
+        track.points = points.map(\.point)
+        track.timerEvents = session.timerEvents
+        let end = max(
+            time ?? points.last?.point.time ?? session.startedAt, points.last?.point.time ?? session.startedAt)
+        var summary = DeviceSummary()
+        summary.elapsedTime = max(0, end.timeIntervalSince(session.startedAt))
+        track.deviceSummary = summary
+        var options = UploadOptions()
+        options.name = name.map { String($0.prefix(200)) } ?? session.name
+        options.sport = session.sport
+        options.visibility = session.visibility
+        options.externalID = "live:\(session.id.uuidString.lowercased())"
+        let recorded = try await activities.recordLive(track, options: options, userID: session.userID)
+        var closed = session
+        closed.state = state
+        closed.activityID = recorded.activity.id
+        closed.updatedAt = now()
+        let final = closed
+        try await database.transaction { db in
+            if try await LiveStore.update(final, in: db) {
+                try await LiveStore.deletePoints(sessionID: final.id, in: db)
+            }
+        }
+        let frame = ServerFrame.text(ServerFrame.Finished(type: state.rawValue, activityId: recorded.activity.id))
+        fanout.publish(.ended(frame: frame), to: session.id)
+        return recorded.activity.id
+    }
+
+    /// Closes every open session silent for longer than `abandonAfter`; returns how many.
+    public func closeAbandoned() async throws -> Int {
+        let cutoff = now().addingTimeInterval(-configuration.abandonAfter)
+        let silent = try await database.read { try await LiveStore.silentSessions(since: cutoff, in: $0) }
+        for session in silent {
+            do {
+                try await close(session, as: .abandoned, at: nil, name: nil)
+                logger.info("live session abandoned", metadata: ["session": "\(session.id)"])
+            } catch {
+                logger.error(
+                    "abandoned live session not recorded",
+                    metadata: ["session": "\(session.id)", "error": "\(String(reflecting: error))"])
+            }
+        }
+        return silent.count
+    }
+
+    static func visible(_ points: [LivePoint], zones: [Geo.PrivacyZone]) -> [WirePoint] {
+        guard !zones.isEmpty else { return points.map { WirePoint($0) } }
+        return points.filter { live in
+            guard let coordinate = live.point.coordinate else { return true }
+            return !zones.contains { $0.contains(coordinate) }
+        }.map { WirePoint($0) }
+    }
+
+    // MARK: Spectators
+
+    /// Who is asking to watch: a signed-in user, a share-link holder, or both.
+    public struct Viewer: Sendable {
+        public var identity: Identity?
+        public var shareToken: String?
+
+        public init(identity: Identity?, shareToken: String?) {
+            self.identity = identity
+            self.shareToken = shareToken
+        }
+    }
+
+    /// The session if `viewer` may watch it, and the share that allowed it (when it took one); 404 otherwise.
+    func authorize(sessionID: UUID, viewer: Viewer) async throws -> (LiveSession, shareID: UUID?) {
+        let (session, share) = try await database.read { db in
+            let session = try await LiveStore.session(id: sessionID, in: db)
+            let share = try await viewer.shareToken.asyncMap {
+                try await LiveStore.share(tokenHash: Self.hash(shareToken: $0), in: db)
+            }
+            return (session, share ?? nil)
+        }
+        guard let session else { throw Problem.notFound("No such live session.") }
+        if let identity = viewer.identity,
+            identity.userID == session.userID || session.visibility == .public
+        {
+            return (session, nil)
+        }
+        if let share, share.sessionID == session.id { return (session, share.id) }
+        throw Problem.notFound("No such live session.")
+    }
+
+    /// The track so far as spectators see it, with the metrics, and the highest seq included.
+    func snapshot(of session: LiveSession) async throws -> (frame: String, lastSeq: Int64, zones: [Geo.PrivacyZone]) {
+        let (points, zones) = try await database.read { db in
+            (
+                try await LiveStore.points(sessionID: session.id, in: db),
+                try await self.activityStore.privacyZones(userID: session.userID, in: db)
+            )
+        }
+        let circles = zones.map {
+            Geo.PrivacyZone(center: Coordinate(latitude: $0.latitude, longitude: $0.longitude), radius: $0.radius)
+        }
+        let profile = try await athletes.athlete(userID: session.userID)
+        var tracker = LiveMetricsTracker(
+            sport: session.sport, startedAt: session.startedAt,
+            heartRateZones: profile?.settings.resolved.heartRateZones)
+        for point in points { tracker.add(point) }
+        if session.state == .paused { tracker.apply(TimerEvent(time: session.updatedAt, kind: .stop)) }
+        let frame = ServerFrame.text(
+            ServerFrame.Snapshot(
+                session: ServerFrame.SessionInfo(session), points: Self.visible(points, zones: circles),
+                metrics: tracker.metrics))
+        return (frame, points.last?.seq ?? 0, circles)
+    }
+
+    /// Points after `seq` and before `before`, for a spectator that missed a broadcast.
+    func points(of session: LiveSession, after seq: Int64, before: Int64, zones: [Geo.PrivacyZone]) async throws
+        -> [WirePoint]
+    {
+        let points = try await database.read { try await LiveStore.points(sessionID: session.id, in: $0) }
+        return Self.visible(points.filter { $0.seq > seq && $0.seq < before }, zones: zones)
+    }
+
+    /// The user's sessions in progress that `viewer` may watch.
+    public func liveSessions(of userID: UUID, viewer: Identity) async throws -> [LiveSessionSummary] {
+        let sessions = try await database.read { try await LiveStore.openSessions(userID: userID, in: $0) }
+        return sessions.filter { $0.userID == viewer.userID || $0.visibility == .public }.map(LiveSessionSummary.init)
+    }
+
+    // MARK: Share links
+
+    /// A new share link of the owner's session; the token is shown once.
+    public func createShare(sessionID: UUID, by identity: Identity) async throws -> (LiveShare, token: String) {
+        let token = Base64URL.encode(Data(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }))
+        let share = LiveShare(id: UUID(), sessionID: sessionID, createdAt: now(), revokedAt: nil)
+        try await database.transaction { db in
+            _ = try await self.owned(sessionID, by: identity, in: db)
+            try await LiveStore.insert(share, tokenHash: Self.hash(shareToken: token), in: db)
+        }
+        return (share, token)
+    }
+
+    public func shares(sessionID: UUID, by identity: Identity) async throws -> [LiveShare] {
+        try await database.read { db in
+            _ = try await self.owned(sessionID, by: identity, in: db)
+            return try await LiveStore.shares(sessionID: sessionID, in: db)
+        }
+    }
+
+    /// Revokes the link and disconnects the spectators who came through it.
+    public func revokeShare(_ shareID: UUID, sessionID: UUID, by identity: Identity) async throws {
+        let time = now()
+        let revoked = try await database.transaction { db in
+            _ = try await self.owned(sessionID, by: identity, in: db)
+            return try await LiveStore.revoke(shareID: shareID, sessionID: sessionID, at: time, in: db)
+        }
+        guard revoked else { throw Problem.notFound("No such share link.") }
+        fanout.publish(.revoked(shareID: shareID), to: sessionID)
+    }
+
+    private func owned(_ sessionID: UUID, by identity: Identity, in db: any DatabaseSession) async throws -> LiveSession
+    {
+        guard let session = try await LiveStore.session(id: sessionID, in: db), session.userID == identity.userID else {
+            throw Problem.notFound("No such live session.")
+        }
+        return session
+    }
+
+    static func hash(shareToken token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// A session in progress as `GET /users/{id}/live` lists it.
+public struct LiveSessionSummary: Encodable, Sendable, Equatable {
+    public var sessionId: UUID
+    public var sport: Sport
+    public var startedAt: Date
+    public var state: LiveState
+    public var name: String?
+
+    init(_ session: LiveSession) {
+        sessionId = session.id
+        sport = session.sport
+        startedAt = session.startedAt
+        state = session.state
+        name = session.name
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

@@ -1,0 +1,241 @@
+import Activities
+import ActivityFiles
+import Analytics
+import Foundation
+import Persistence
+
+/// The SQL of live sessions, their points and share links, for SQLite and PostgreSQL alike.
+///
+/// Points are one row each, keyed by (session, seq): a device resending what it already sent is
+/// dropped by the key (`ON CONFLICT DO NOTHING`), so a reconnect never doubles a point, even when
+/// two processes briefly hold the same session. Once a session becomes an activity its points move
+/// into the activity's point chunks and are deleted here.
+public enum LiveStore {
+    public static let migrations: [Migration] = [
+        Migration(
+            module: "live", version: 1, name: "live sessions, points and share links",
+            sqlite: schema(uuid: "TEXT", timestamp: "REAL", real: "REAL", points: " WITHOUT ROWID"),
+            postgres: schema(uuid: "UUID", timestamp: "TIMESTAMPTZ", real: "DOUBLE PRECISION", points: ""))
+    ]
+
+    static func schema(uuid: String, timestamp: String, real: String, points: String) -> [String] {
+        [
+            """
+            CREATE TABLE live_sessions (
+                id \(uuid) PRIMARY KEY, user_id \(uuid) NOT NULL, client_session_id TEXT NOT NULL, sport TEXT NOT NULL,
+                visibility TEXT NOT NULL, name TEXT, started_at \(timestamp) NOT NULL, state TEXT NOT NULL,
+                timer_events TEXT NOT NULL, activity_id \(uuid), updated_at \(timestamp) NOT NULL,
+                UNIQUE (user_id, client_session_id))
+            """,
+            "CREATE INDEX live_sessions_open ON live_sessions (state, updated_at)",
+            "CREATE INDEX live_sessions_user ON live_sessions (user_id, state)",
+            """
+            CREATE TABLE live_points (
+                session_id \(uuid) NOT NULL, seq BIGINT NOT NULL, time \(timestamp) NOT NULL, latitude \(real),
+                longitude \(real), altitude \(real), distance \(real), speed \(real), heart_rate \(real), cadence \(real),
+                power \(real), temperature \(real), received_at \(timestamp) NOT NULL,
+                PRIMARY KEY (session_id, seq))\(points)
+            """,
+            """
+            CREATE TABLE live_shares (
+                id \(uuid) PRIMARY KEY, session_id \(uuid) NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+                created_at \(timestamp) NOT NULL, revoked_at \(timestamp))
+            """,
+            "CREATE INDEX live_shares_session ON live_shares (session_id)",
+        ]
+    }
+
+    // MARK: Sessions
+
+    static func insert(_ session: LiveSession, in db: any DatabaseSession) async throws {
+        try await db.query(
+            """
+            INSERT INTO live_sessions (id, user_id, client_session_id, sport, visibility, name, started_at, state,
+                timer_events, activity_id, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            """,
+            [
+                .uuid(session.id), .uuid(session.userID), .text(session.clientSessionID), .text(session.sport.rawValue),
+                .text(session.visibility.rawValue), .optional(session.name, SQLValue.text), .date(session.startedAt),
+                .text(session.state.rawValue), .text(encode(session.timerEvents)),
+                .optional(session.activityID, SQLValue.uuid), .date(session.updatedAt),
+            ])
+    }
+
+    static func session(id: UUID, in db: any DatabaseSession) async throws -> LiveSession? {
+        try await db.first("SELECT * FROM live_sessions WHERE id = $1", [.uuid(id)]).map(session(from:))
+    }
+
+    static func session(userID: UUID, clientSessionID: String, in db: any DatabaseSession) async throws -> LiveSession?
+    {
+        try await db.first(
+            "SELECT * FROM live_sessions WHERE user_id = $1 AND client_session_id = $2",
+            [.uuid(userID), .text(clientSessionID)]
+        ).map(session(from:))
+    }
+
+    /// The user's sessions in progress, newest first.
+    static func openSessions(userID: UUID, in db: any DatabaseSession) async throws -> [LiveSession] {
+        try await db.query(
+            "SELECT * FROM live_sessions WHERE user_id = $1 AND state IN ('live', 'paused') ORDER BY started_at DESC",
+            [.uuid(userID)]
+        ).map(session(from:))
+    }
+
+    /// Saves state, pauses and name; only while the session is open, and says whether it was.
+    static func update(_ session: LiveSession, in db: any DatabaseSession) async throws -> Bool {
+        try await !db.query(
+            """
+            UPDATE live_sessions SET state = $2, timer_events = $3, name = $4, activity_id = $5, updated_at = $6
+            WHERE id = $1 AND state IN ('live', 'paused') RETURNING id
+            """,
+            [
+                .uuid(session.id), .text(session.state.rawValue), .text(encode(session.timerEvents)),
+                .optional(session.name, SQLValue.text), .optional(session.activityID, SQLValue.uuid),
+                .date(session.updatedAt),
+            ]
+        ).isEmpty
+    }
+
+    /// Open sessions that heard nothing since `cutoff`: no state change and no point received.
+    static func silentSessions(since cutoff: Date, in db: any DatabaseSession) async throws -> [LiveSession] {
+        try await db.query(
+            """
+            SELECT * FROM live_sessions s WHERE s.state IN ('live', 'paused') AND s.updated_at < $1
+            AND NOT EXISTS (SELECT 1 FROM live_points p WHERE p.session_id = s.id AND p.received_at >= $1)
+            ORDER BY s.updated_at LIMIT 100
+            """, [.date(cutoff)]
+        ).map(session(from:))
+    }
+
+    static func session(from row: SQLRow) throws -> LiveSession {
+        LiveSession(
+            id: try row.uuid("id"), userID: try row.uuid("user_id"),
+            clientSessionID: try row.string("client_session_id"),
+            sport: Sport(rawValue: try row.string("sport")) ?? .other,
+            visibility: ActivityVisibility(rawValue: try row.string("visibility")) ?? .private,
+            name: row.optionalString("name"), startedAt: try row.date("started_at"),
+            state: LiveState(rawValue: try row.string("state")) ?? .abandoned,
+            timerEvents: decode(try row.string("timer_events")), activityID: row.optionalUUID("activity_id"),
+            updatedAt: try row.date("updated_at"))
+    }
+
+    /// Pauses as text: `stop@<unix seconds>` and `start@<unix seconds>`, comma-separated.
+    static func encode(_ events: [TimerEvent]) -> String {
+        events.map { "\($0.kind.rawValue)@\($0.time.timeIntervalSince1970)" }.joined(separator: ",")
+    }
+
+    static func decode(_ text: String) -> [TimerEvent] {
+        text.split(separator: ",").compactMap { item in
+            let parts = item.split(separator: "@")
+            guard parts.count == 2, let kind = TimerEvent.Kind(rawValue: String(parts[0])),
+                let seconds = Double(parts[1])
+            else { return nil }
+            return TimerEvent(time: Date(timeIntervalSince1970: seconds), kind: kind)
+        }
+    }
+
+    // MARK: Points
+
+    static let pointColumns =
+        "session_id, seq, time, latitude, longitude, altitude, distance, speed, heart_rate, cadence, power, temperature, received_at"
+    static let rowsPerStatement = 500
+
+    /// Appends points of several sessions in as few statements as the bind limit allows; points already
+    /// stored (same session and seq) are skipped.
+    static func append(
+        _ batches: [(sessionID: UUID, points: [LivePoint])], receivedAt: Date, in db: any DatabaseSession
+    )
+        async throws
+    {
+        var rows: [[SQLValue]] = []
+        for (sessionID, points) in batches {
+            for live in points {
+                let point = live.point
+                rows.append([
+                    .uuid(sessionID), .integer(live.seq), .date(point.time), .optional(point.latitude, SQLValue.real),
+                    .optional(point.longitude, SQLValue.real), .optional(point.altitude, SQLValue.real),
+                    .optional(point.distance, SQLValue.real), .optional(point.speed, SQLValue.real),
+                    .optional(point.heartRate, SQLValue.real), .optional(point.cadence, SQLValue.real),
+                    .optional(point.power, SQLValue.real), .optional(point.temperature, SQLValue.real),
+                    .date(receivedAt),
+                ])
+            }
+        }
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(rows.count, start + rowsPerStatement)]
+            var sql = "INSERT INTO live_points (\(pointColumns)) VALUES "
+            var binds: [SQLValue] = []
+            binds.reserveCapacity(chunk.count * 13)
+            for (index, row) in chunk.enumerated() {
+                let base = index * 13
+                sql += index == 0 ? "(" : ", ("
+                sql += (1...13).map { "$\(base + $0)" }.joined(separator: ", ")
+                sql += ")"
+                binds += row
+            }
+            sql += " ON CONFLICT (session_id, seq) DO NOTHING"
+            try await db.query(sql, binds)
+            start += chunk.count
+        }
+    }
+
+    static func points(sessionID: UUID, in db: any DatabaseSession) async throws -> [LivePoint] {
+        try await db.query("SELECT * FROM live_points WHERE session_id = $1 ORDER BY seq", [.uuid(sessionID)]).map {
+            row in
+            var point = TrackPoint(time: try row.date("time"))
+            point.latitude = row.optionalDouble("latitude")
+            point.longitude = row.optionalDouble("longitude")
+            point.altitude = row.optionalDouble("altitude")
+            point.distance = row.optionalDouble("distance")
+            point.speed = row.optionalDouble("speed")
+            point.heartRate = row.optionalDouble("heart_rate")
+            point.cadence = row.optionalDouble("cadence")
+            point.power = row.optionalDouble("power")
+            point.temperature = row.optionalDouble("temperature")
+            return LivePoint(seq: Int64(try row.int("seq")), point: point)
+        }
+    }
+
+    static func deletePoints(sessionID: UUID, in db: any DatabaseSession) async throws {
+        try await db.query("DELETE FROM live_points WHERE session_id = $1", [.uuid(sessionID)])
+    }
+
+    // MARK: Shares
+
+    static func insert(_ share: LiveShare, tokenHash: String, in db: any DatabaseSession) async throws {
+        try await db.query(
+            "INSERT INTO live_shares (id, session_id, token_hash, created_at) VALUES ($1, $2, $3, $4)",
+            [.uuid(share.id), .uuid(share.sessionID), .text(tokenHash), .date(share.createdAt)])
+    }
+
+    static func shares(sessionID: UUID, in db: any DatabaseSession) async throws -> [LiveShare] {
+        try await db.query(
+            "SELECT * FROM live_shares WHERE session_id = $1 ORDER BY created_at, id", [.uuid(sessionID)]
+        ).map(share(from:))
+    }
+
+    /// The unrevoked share with this token hash, if any.
+    static func share(tokenHash: String, in db: any DatabaseSession) async throws -> LiveShare? {
+        try await db.first(
+            "SELECT * FROM live_shares WHERE token_hash = $1 AND revoked_at IS NULL", [.text(tokenHash)]
+        ).map(share(from:))
+    }
+
+    /// Revokes the share; false when there is no such unrevoked share of this session.
+    static func revoke(shareID: UUID, sessionID: UUID, at time: Date, in db: any DatabaseSession) async throws -> Bool {
+        try await !db.query(
+            """
+            UPDATE live_shares SET revoked_at = $3 WHERE id = $1 AND session_id = $2 AND revoked_at IS NULL
+            RETURNING id
+            """, [.uuid(shareID), .uuid(sessionID), .date(time)]
+        ).isEmpty
+    }
+
+    static func share(from row: SQLRow) throws -> LiveShare {
+        LiveShare(
+            id: try row.uuid("id"), sessionID: try row.uuid("session_id"), createdAt: try row.date("created_at"),
+            revokedAt: row.optionalDate("revoked_at"))
+    }
+}
