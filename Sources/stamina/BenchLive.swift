@@ -113,12 +113,14 @@ struct BenchLive: AsyncParsableCommand {
             "\(devices) devices, \(spectatorCount) spectators: ramp \(ramp) s, steady \(seconds) s; "
                 + "devices → \(run.deviceURL), spectators → \(run.spectatorURL)")
 
+        let slots = LivePhaseSlots()
         await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await slots.run(run) }
             for device in deviceStates {
                 let start = base + Int64(ramp) * 1_000_000_000 * Int64(device.index) / Int64(devices)
                 tasks.addTask {
                     await LiveBenchClock.sleep(until: start)
-                    await device.run(run)
+                    await device.run(run, slots: slots)
                 }
             }
             for (index, spectator) in spectatorStates.enumerated() {
@@ -420,6 +422,7 @@ final class LiveDevice: Sendable {
         var connectFailure: String?
         var disconnect: String?
         var finished = false
+        var track: Track?
     }
 
     init(index: Int, token: String) {
@@ -440,7 +443,7 @@ final class LiveDevice: Sendable {
         }
     }
 
-    func run(_ run: LiveBenchRun) async {
+    func run(_ run: LiveBenchRun, slots: LivePhaseSlots) async {
         let url = run.deviceURL + "/api/v1/realtime/activity-stream?access_token=" + token
         let startedAt = LiveBenchClock.rfc3339(milliseconds: LiveBenchClock.wallMilliseconds())
         let start =
@@ -458,8 +461,10 @@ final class LiveDevice: Sendable {
                         let started = LiveFrameScanner.withBytes(text) { bytes in
                             self.handle(bytes, at: now, run: run)
                         }
-                        if let resumeAfter = started {
-                            tasks.addTask { try await self.stream(outbound, after: resumeAfter, run: run) }
+                        if let acked = started {
+                            self.state.withLock { $0.track = Track(after: acked) }
+                            slots.join(self, outbound: outbound)
+                            tasks.addTask { try await self.close(outbound, run: run) }
                         }
                     }
                     tasks.cancelAll()
@@ -533,50 +538,73 @@ final class LiveDevice: Sendable {
         return nil
     }
 
-    /// Sends one point a second at a random phase until the steady phase ends, a probe now and then,
-    /// then closes (or finishes) after the drain.
-    private func stream(_ outbound: WebSocketOutboundWriter, after acked: Int, run: LiveBenchRun) async throws {
-        var random = SystemRandomNumberGenerator()
-        var seq = acked
-        var latitude = 47.3 + Double.random(in: 0..<0.2, using: &random)
-        var longitude = 8.4 + Double.random(in: 0..<0.2, using: &random)
-        let heading = Double.random(in: 0..<(2 * Double.pi), using: &random)
-        let step = 3.0  // metres a second
-        let dLatitude = step * cos(heading) / 111_320
-        let dLongitude = step * sin(heading) / (111_320 * cos(latitude * Double.pi / 180))
+    /// The device's motion and next sequence number, kept between ticks.
+    struct Track {
+        var seq: Int
+        var latitude: Double
+        var longitude: Double
+        var dLatitude: Double
+        var dLongitude: Double
         var distance = 0.0
-        var next = LiveBenchClock.monotonic() + Int64.random(in: 0..<1_000_000_000, using: &random)
-        let probe = #"{"type":"bench_probe"}"#
-        while next < run.schedule.steadyEnd {
-            await LiveBenchClock.sleep(until: next)
-            try Task.checkCancellation()
-            seq += 1
-            latitude += dLatitude
-            longitude += dLongitude
-            distance += step
-            let heartRate = 135 + (seq / 7) % 25
-            let time = LiveBenchClock.rfc3339(milliseconds: LiveBenchClock.wallMilliseconds())
-            let message =
-                #"{"type":"points","points":[{"seq":\#(seq),"time":"\#(time)","latitude":\#(latitude),"longitude":\#(longitude),"distance":\#(distance),"speed":3.0,"heartRate":\#(heartRate),"cadence":85}]}"#
-            let sent = LiveBenchClock.monotonic()
-            state.withLock { state in
-                state.pending.append((seq, sent))
-                state.sentSeq[seq % Self.window] = seq
-                state.sentAt[seq % Self.window] = sent
-                state.pointsSent += 1
-                if run.schedule.isSteady(sent) { state.steadySent += 1 }
-            }
-            try await outbound.write(.text(message))
-            if run.probeInterval > 0, seq % run.probeInterval == 0 {
-                // Half a period later, when the point's write is normally done: the probe measures the
-                // connection's round trip, not the queue behind a point.
-                await LiveBenchClock.sleep(until: next + 500_000_000)
-                let probeSent = LiveBenchClock.monotonic()
-                state.withLock { $0.probes.append(probeSent) }
-                try await outbound.write(.text(probe))
-            }
-            next += 1_000_000_000
+
+        init(after acked: Int) {
+            var random = SystemRandomNumberGenerator()
+            seq = acked
+            latitude = 47.3 + Double.random(in: 0..<0.2, using: &random)
+            longitude = 8.4 + Double.random(in: 0..<0.2, using: &random)
+            let heading = Double.random(in: 0..<(2 * Double.pi), using: &random)
+            dLatitude = LiveDevice.speed * cos(heading) / 111_320
+            dLongitude = LiveDevice.speed * sin(heading) / (111_320 * cos(latitude * Double.pi / 180))
         }
+    }
+
+    /// Metres a second the simulated athletes move.
+    static let speed = 3.0
+    static let probe = #"{"type":"bench_probe"}"#
+
+    /// Sends the next point (called once a second by the device's phase slot); true when a probe is due.
+    func sendPoint(_ outbound: WebSocketOutboundWriter, run: LiveBenchRun) async -> Bool {
+        guard
+            let track = state.withLock({ state -> Track? in
+                guard state.streaming, var track = state.track else { return nil }
+                track.seq += 1
+                track.latitude += track.dLatitude
+                track.longitude += track.dLongitude
+                track.distance += Self.speed
+                state.track = track
+                return track
+            })
+        else { return false }
+        let seq = track.seq
+        let heartRate = 135 + (seq / 7) % 25
+        let time = LiveBenchClock.rfc3339(milliseconds: LiveBenchClock.wallMilliseconds())
+        let message =
+            #"{"type":"points","points":[{"seq":\#(seq),"time":"\#(time)","latitude":\#(track.latitude),"longitude":\#(track.longitude),"distance":\#(track.distance),"speed":\#(Self.speed),"heartRate":\#(heartRate),"cadence":85}]}"#
+        let sent = LiveBenchClock.monotonic()
+        state.withLock { state in
+            state.pending.append((seq, sent))
+            state.sentSeq[seq % Self.window] = seq
+            state.sentAt[seq % Self.window] = sent
+            state.pointsSent += 1
+            if run.schedule.isSteady(sent) { state.steadySent += 1 }
+        }
+        do {
+            try await outbound.write(.text(message))
+        } catch {
+            return false  // the reader notes the disconnect
+        }
+        return run.probeInterval > 0 && seq % run.probeInterval == 0
+    }
+
+    /// Sends a message the server answers with `invalid_message` without touching storage.
+    func sendProbe(_ outbound: WebSocketOutboundWriter) async {
+        let sent = LiveBenchClock.monotonic()
+        state.withLock { $0.probes.append(sent) }
+        try? await outbound.write(.text(Self.probe))
+    }
+
+    /// Waits for the end of the run, then closes (or finishes first).
+    private func close(_ outbound: WebSocketOutboundWriter, run: LiveBenchRun) async throws {
         await LiveBenchClock.sleep(until: run.schedule.end)
         // Cancelled: the server closed the connection first, which is a disconnect, not our close.
         try Task.checkCancellation()
@@ -588,6 +616,54 @@ final class LiveDevice: Sendable {
         }
         state.withLock { $0.closing = true }
         try await outbound.close(.normalClosure, reason: nil)
+    }
+}
+
+/// Drives the devices' sends from 1,000 shared timers, one per millisecond of the second, instead of a
+/// timer per device: 10,000 timers firing every second cost the generator more CPU than the sends.
+/// Each started device joins a random slot; the slot sends every member's point, and half a second
+/// later the probes that are due (when the point's write is normally done, so the probe measures the
+/// connection's round trip, not the queue behind a point).
+final class LivePhaseSlots: Sendable {
+    /// A device and where to write its frames.
+    struct Member: Sendable {
+        let device: LiveDevice
+        let outbound: WebSocketOutboundWriter
+    }
+
+    /// The members of one phase.
+    final class Slot: Sendable {
+        let members = Mutex<[Member]>([])
+    }
+
+    static let count = 1_000
+    let slots = (0..<LivePhaseSlots.count).map { _ in Slot() }
+
+    func join(_ device: LiveDevice, outbound: WebSocketOutboundWriter) {
+        slots[Int.random(in: 0..<Self.count)].members.withLock { $0.append(Member(device: device, outbound: outbound)) }
+    }
+
+    func run(_ run: LiveBenchRun) async {
+        await withTaskGroup(of: Void.self) { group in
+            for (index, slot) in slots.enumerated() {
+                group.addTask {
+                    var next = run.schedule.base + Int64(index) * (1_000_000_000 / Int64(Self.count))
+                    var probes: [Member] = []
+                    while next < run.schedule.steadyEnd {
+                        await LiveBenchClock.sleep(until: next)
+                        probes.removeAll(keepingCapacity: true)
+                        for member in slot.members.withLock({ $0 }) {
+                            if await member.device.sendPoint(member.outbound, run: run) { probes.append(member) }
+                        }
+                        if !probes.isEmpty {
+                            await LiveBenchClock.sleep(until: next + 500_000_000)
+                            for member in probes { await member.device.sendProbe(member.outbound) }
+                        }
+                        next += 1_000_000_000
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -623,7 +699,7 @@ final class LiveSpectator: Sendable {
 
     func run(_ run: LiveBenchRun) async {
         var sessionID = device.sessionID
-        while sessionID == nil, LiveBenchClock.monotonic() < run.schedule.steadyStart {
+        while sessionID == nil, LiveBenchClock.monotonic() < run.schedule.steadyEnd {
             try? await Task.sleep(for: .milliseconds(100))
             sessionID = device.sessionID
         }
