@@ -2,6 +2,7 @@ import Foundation
 import Geo
 import HummingbirdWebSocket
 import Logging
+import Metrics
 import NIOCore
 import NIOWebSocket
 
@@ -18,6 +19,9 @@ struct SpectatorConnection {
     static let revokedCode = WebSocketErrorCode(codeNumber: 4403)
 
     func run(inbound: WebSocketInboundStream) async {
+        let connected = Meter(label: "stamina_live_spectators")
+        connected.increment()
+        defer { connected.decrement() }
         let (token, broadcasts) = service.hub.watch(session.id)
         defer { service.hub.unwatch(session.id, token: token) }
         await withTaskGroup(of: Void.self) { group in
