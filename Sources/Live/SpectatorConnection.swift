@@ -24,6 +24,7 @@ struct SpectatorConnection {
         defer { connected.decrement() }
         let (token, broadcasts) = service.hub.watch(session.id)
         defer { service.hub.unwatch(session.id, token: token) }
+        service.fanout.watching(session.id)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Spectators only listen; reading keeps pings answered and notices the close.
@@ -72,6 +73,8 @@ struct SpectatorConnection {
                 try await outbound.write(.text(frame))
                 try await outbound.close(.normalClosure, reason: nil)
                 return
+            case .watching:
+                continue
             case .revoked(let revoked):
                 guard revoked == shareID else { continue }
                 try await outbound.write(.text(ServerFrame.text(ServerFrame.Revoked())))
