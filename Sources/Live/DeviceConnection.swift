@@ -1,8 +1,10 @@
 import ActivityFiles
+import Dispatch
 import Foundation
 import HTTPAPI
 import HummingbirdWebSocket
 import Logging
+import Metrics
 import NIOCore
 import NIOWebSocket
 
@@ -28,6 +30,9 @@ struct DeviceConnection {
     static let tokenExpiredCode = WebSocketErrorCode(codeNumber: 4401)
 
     mutating func run(inbound: WebSocketInboundStream) async {
+        let connected = Meter(label: "stamina_live_devices")
+        connected.increment()
+        defer { connected.decrement() }
         let expiry = identity.expiresAt
         let outbound = outbound
         await withTaskGroup(of: Void.self) { group in
@@ -112,8 +117,10 @@ struct DeviceConnection {
                     throw LiveError(.invalidMessage, "points needs a non-empty points array.")
                 }
                 let points = try service.newPoints(wire, after: opened).get()
+                let started = DispatchTime.now()
                 do {
                     try await service.append(points, to: &opened)
+                    Timer(label: "stamina_live_durable_seconds").recordInterval(since: started)
                 } catch let error as LiveError {
                     throw error
                 } catch {

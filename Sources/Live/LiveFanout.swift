@@ -16,6 +16,8 @@ public enum LiveBroadcast: Sendable, Equatable {
     case ended(frame: String)
     /// A share link was revoked: its holders are disconnected.
     case revoked(shareID: UUID)
+    /// Someone watches the session (from another process): its device should broadcast.
+    case watching
 }
 
 /// The spectators connected to this process, by session.
@@ -25,7 +27,7 @@ public final class LiveHub: Sendable {
     public init() {}
 
     /// Starts receiving the session's broadcasts; call ``unwatch(_:token:)`` when done.
-    func watch(_ sessionID: UUID) -> (token: UUID, broadcasts: AsyncStream<LiveBroadcast>) {
+    public func watch(_ sessionID: UUID) -> (token: UUID, broadcasts: AsyncStream<LiveBroadcast>) {
         // A spectator that cannot keep up loses the oldest frames rather than growing memory.
         let (stream, continuation) = AsyncStream.makeStream(
             of: LiveBroadcast.self, bufferingPolicy: .bufferingNewest(256))
@@ -34,7 +36,7 @@ public final class LiveHub: Sendable {
         return (token, stream)
     }
 
-    func unwatch(_ sessionID: UUID, token: UUID) {
+    public func unwatch(_ sessionID: UUID, token: UUID) {
         let continuation = watchers.withLock { watchers in
             let continuation = watchers[sessionID]?.removeValue(forKey: token)
             if watchers[sessionID]?.isEmpty == true { watchers[sessionID] = nil }
@@ -48,6 +50,9 @@ public final class LiveHub: Sendable {
         watchers.withLock { $0[sessionID] != nil }
     }
 
+    /// The sessions watched in this process.
+    var watched: [UUID] { watchers.withLock { Array($0.keys) } }
+
     func deliver(_ broadcast: LiveBroadcast, to sessionID: UUID) {
         let targets = watchers.withLock { $0[sessionID].map { Array($0.values) } ?? [] }
         for target in targets { target.yield(broadcast) }
@@ -60,6 +65,8 @@ public protocol LiveFanout: Sendable {
     func publish(_ broadcast: LiveBroadcast, to sessionID: UUID)
     /// Whether a broadcast for this session may reach anyone (false lets a device skip encoding it).
     func mayHaveWatchers(_ sessionID: UUID) -> Bool
+    /// A spectator in this process started watching the session.
+    func watching(_ sessionID: UUID)
 }
 
 /// Fan-out within one process, for the embedded mode.
@@ -75,18 +82,28 @@ public struct LocalFanout: LiveFanout {
     }
 
     public func mayHaveWatchers(_ sessionID: UUID) -> Bool { hub.isWatched(sessionID) }
+
+    public func watching(_ sessionID: UUID) {}
 }
 
 /// Fan-out through Redis pub/sub, for several server processes: every process subscribes to one
 /// channel and hands each broadcast to its own spectators. Broadcasts are gathered while a PUBLISH
 /// is in flight and sent together in the next one, so the number of Redis commands follows the
 /// flush rate, not the number of sessions.
+///
+/// Devices broadcast only sessions someone watches: a process announces its watched sessions on the
+/// channel when a spectator arrives and every ``announceInterval``, and the others remember each
+/// announcement for three intervals. A point sent before the announcement arrived reaches the
+/// spectator anyway: the snapshot or the gap fill reads it from the database.
 public final class RedisFanout: LiveFanout, Service {
     let redis: RedisClient
     let hub: LiveHub
     let channel: String
     let logger: Logger
     private let outgoing = Mutex<ByteBuffer>(ByteBuffer())
+    /// Sessions watched in other processes, with when that was last announced.
+    private let announced = Mutex<[UUID: ContinuousClock.Instant]>([:])
+    static let announceInterval = Duration.seconds(10)
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
 
@@ -103,17 +120,37 @@ public final class RedisFanout: LiveFanout, Service {
         wake.yield()
     }
 
-    /// Another process may hold spectators of any session.
-    public func mayHaveWatchers(_ sessionID: UUID) -> Bool { true }
+    public func mayHaveWatchers(_ sessionID: UUID) -> Bool {
+        if hub.isWatched(sessionID) { return true }
+        let horizon = ContinuousClock.now - Self.announceInterval * 3
+        return announced.withLock { $0[sessionID].map { $0 > horizon } ?? false }
+    }
+
+    public func watching(_ sessionID: UUID) {
+        publish(.watching, to: sessionID)
+    }
 
     public func run() async throws {
         let subscription = try await redis.subscribe(to: [channel])
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await message in subscription.cancelOnGracefulShutdown() {
-                    for (sessionID, broadcast) in Self.decode(message.payload) where self.hub.isWatched(sessionID) {
-                        self.hub.deliver(broadcast, to: sessionID)
+                    for (sessionID, broadcast) in Self.decode(message.payload) {
+                        if broadcast == .watching {
+                            self.announced.withLock { $0[sessionID] = .now }
+                        } else if self.hub.isWatched(sessionID) {
+                            self.hub.deliver(broadcast, to: sessionID)
+                        }
                     }
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.announceInterval) }
+                    if Task.isShuttingDownGracefully { return }
+                    for sessionID in self.hub.watched { self.publish(.watching, to: sessionID) }
+                    let horizon = ContinuousClock.now - Self.announceInterval * 3
+                    self.announced.withLock { $0 = $0.filter { $0.value > horizon } }
                 }
             }
             group.addTask {
@@ -143,6 +180,7 @@ public final class RedisFanout: LiveFanout, Service {
             case .state(let frame): (2, 0, 0, frame)
             case .ended(let frame): (3, 0, 0, frame)
             case .revoked(let shareID): (4, 0, 0, shareID.uuidString)
+            case .watching: (5, 0, 0, "")
             }
         buffer.writeInteger(kind)
         withUnsafeBytes(of: sessionID.uuid) { _ = buffer.writeBytes($0) }
@@ -158,7 +196,9 @@ public final class RedisFanout: LiveFanout, Service {
         var result: [(UUID, LiveBroadcast)] = []
         while let kind = buffer.readInteger(as: UInt8.self), let raw = buffer.readBytes(length: 16),
             let first = buffer.readInteger(as: Int64.self), let last = buffer.readInteger(as: Int64.self),
-            let length = buffer.readInteger(as: UInt32.self), let payload = buffer.readString(length: Int(length))
+            let length = buffer.readInteger(as: UInt32.self),
+            // NIO reads an empty string as nil.
+            let payload = length == 0 ? "" : buffer.readString(length: Int(length))
         {
             let sessionID = UUID(
                 uuid: (
@@ -171,6 +211,7 @@ public final class RedisFanout: LiveFanout, Service {
             case 3: result.append((sessionID, .ended(frame: payload)))
             case 4:
                 if let shareID = UUID(uuidString: payload) { result.append((sessionID, .revoked(shareID: shareID))) }
+            case 5: result.append((sessionID, .watching))
             default: return result
             }
         }

@@ -6,6 +6,7 @@ import Foundation
 import Geo
 import HTTPAPI
 import Logging
+import Metrics
 import Persistence
 
 /// The live-tracking use cases: opening and resuming device sessions, durable points with
@@ -142,6 +143,7 @@ public final class LiveService: Sendable {
     /// Makes the points durable, updates the metrics and broadcasts them to spectators.
     func append(_ points: [LivePoint], to opened: inout Opened) async throws {
         try await sink.append(sessionID: opened.session.id, points: points)
+        Counter(label: "stamina_live_points_total").increment(by: points.count)
         for point in points { opened.tracker.add(point) }
         if let last = points.last {
             opened.ackedSeq = last.seq

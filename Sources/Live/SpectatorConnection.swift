@@ -2,6 +2,7 @@ import Foundation
 import Geo
 import HummingbirdWebSocket
 import Logging
+import Metrics
 import NIOCore
 import NIOWebSocket
 
@@ -18,8 +19,12 @@ struct SpectatorConnection {
     static let revokedCode = WebSocketErrorCode(codeNumber: 4403)
 
     func run(inbound: WebSocketInboundStream) async {
+        let connected = Meter(label: "stamina_live_spectators")
+        connected.increment()
+        defer { connected.decrement() }
         let (token, broadcasts) = service.hub.watch(session.id)
         defer { service.hub.unwatch(session.id, token: token) }
+        service.fanout.watching(session.id)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Spectators only listen; reading keeps pings answered and notices the close.
@@ -68,6 +73,8 @@ struct SpectatorConnection {
                 try await outbound.write(.text(frame))
                 try await outbound.close(.normalClosure, reason: nil)
                 return
+            case .watching:
+                continue
             case .revoked(let revoked):
                 guard revoked == shareID else { continue }
                 try await outbound.write(.text(ServerFrame.text(ServerFrame.Revoked())))

@@ -49,27 +49,31 @@ struct LiveProcessTests {
                 port: spectatorSide.port, path: "/api/v1/realtime/live/\(sessionID)", token: friend.token))
         var seen = Self.seqs(try await spectator.next("snapshot"))
         #expect(seen == Array(1...10))
-        try await device.send(LiveTrackingTests.points(11...20))
-        _ = try await device.next("ack")
-        seen += Self.seqs(try await spectator.next("points"))
-        #expect(seen == Array(1...20))
+        var next = 11
+        /// Streams one point a round until the spectator has seen `count` points or 30 s passed.
+        func stream(until count: Int) async throws {
+            let deadline = Date().addingTimeInterval(30)
+            while seen.count < count, Date() < deadline {
+                try await device.send(LiveTrackingTests.points(next...next))
+                _ = try await device.next("ack")
+                next += 1
+                while let frame = try? await spectator.next("points", timeout: .milliseconds(300)) {
+                    seen += Self.seqs(frame)
+                }
+            }
+        }
+        try await stream(until: 20)
+        #expect(seen == Array(1..<next))
 
         // Redis goes away and comes back: broadcasts sent meanwhile are lost in transit, and the
         // spectator fills the gap from the database when the next one arrives.
         await redis.stop()
-        try await device.send(LiveTrackingTests.points(21...25))
+        let outage = next
+        try await device.send(LiveTrackingTests.points(outage...outage + 4))
         _ = try await device.next("ack")
+        next += 5
         try await redis.start()
-        var next = 26
-        let deadline = Date().addingTimeInterval(30)
-        while seen.last ?? 0 < 25 || seen.count < next - 1, Date() < deadline {
-            try await device.send(LiveTrackingTests.points(next...next))
-            _ = try await device.next("ack")
-            next += 1
-            while let frame = try? await spectator.next("points", timeout: .milliseconds(300)) {
-                seen += Self.seqs(frame)
-            }
-        }
+        try await stream(until: next + 4)
         #expect(seen == Array(1..<next), "every point once, in order, after the restart")
 
         try await device.send(#"{"type":"finish"}"#)
