@@ -18,8 +18,10 @@ import Synchronization
 /// (a point sent by its device → its arrival at the spectator; the device's send time is the point's
 /// `time`, looked up by `seq` so the server's time format does not matter) and, as a same-run
 /// baseline without storage, a probe round trip: an unknown message type answered by an
-/// `invalid_message` error on the same device connections (the WebSocket client hides pongs). It also
-/// reports the servers' CPU and peak RSS from `/proc` (`--pids`) and its own.
+/// `invalid_message` error on the same device connections (the WebSocket client hides pongs; the
+/// server answers a connection's messages in order, so under a backlog the probe waits in the same
+/// queue). It also reports, from `/proc`, the servers' (`--pids`) and its own CPU, time spent waiting
+/// for a CPU (starvation on a shared machine) and peak RSS.
 struct BenchLive: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "live", abstract: "Load live tracking: devices streaming points, spectators watching.")
@@ -216,6 +218,14 @@ struct LiveBenchSchedule: Sendable {
     var end: Int64 { steadyEnd + drain }
 
     func isSteady(_ time: Int64) -> Bool { time >= steadyStart && time < steadyEnd }
+
+    /// Which phase `time` falls in, to 10 s within the steady phase (to group disconnects by when).
+    func phase(of time: Int64) -> String {
+        if time < steadyStart { return "before the steady phase" }
+        if time >= steadyEnd { return "after the steady phase" }
+        let tens = (time - steadyStart) / 10_000_000_000 * 10
+        return "at steady +\(tens)…\(tens + 10) s"
+    }
 }
 
 /// What every connection of a run shares.
@@ -473,7 +483,9 @@ final class LiveDevice: Sendable {
             state.withLock { state in
                 state.streaming = false
                 if !state.closing && !state.finished {
-                    state.disconnect = "closed by server (\(close.map { "\($0.closeCode)" } ?? "no close frame"))"
+                    state.disconnect =
+                        "closed by server (\(close.map { "\($0.closeCode) \"\($0.reason ?? "")\"" } ?? "no close frame")) "
+                        + run.schedule.phase(of: LiveBenchClock.monotonic())
                 }
             }
         } catch {
@@ -482,7 +494,7 @@ final class LiveDevice: Sendable {
                 if state.sessionID == nil {
                     state.connectFailure = "\(error)"
                 } else if !state.closing {
-                    state.disconnect = "\(error)"
+                    state.disconnect = "\(error) " + run.schedule.phase(of: LiveBenchClock.monotonic())
                 }
             }
         }
@@ -735,7 +747,9 @@ final class LiveSpectator: Sendable {
             state.withLock { state in
                 state.watching = false
                 if !state.closing {
-                    state.disconnect = "closed by server (\(close.map { "\($0.closeCode)" } ?? "no close frame"))"
+                    state.disconnect =
+                        "closed by server (\(close.map { "\($0.closeCode) \"\($0.reason ?? "")\"" } ?? "no close frame")) "
+                        + run.schedule.phase(of: LiveBenchClock.monotonic())
                 }
             }
         } catch {
@@ -743,7 +757,7 @@ final class LiveSpectator: Sendable {
                 if !state.watching {
                     state.connectFailure = "\(error)"
                 } else if !state.closing {
-                    state.disconnect = "\(error)"
+                    state.disconnect = "\(error) " + run.schedule.phase(of: LiveBenchClock.monotonic())
                 }
                 state.watching = false
             }
@@ -795,6 +809,8 @@ final class LiveResourceSampler: Sendable {
     struct State {
         var cpuAtStart: [Int32: Double] = [:]
         var cpuAtEnd: [Int32: Double] = [:]
+        var waitAtStart: [Int32: Double] = [:]
+        var waitAtEnd: [Int32: Double] = [:]
         var peakRSS: [Int32: Int] = [:]
         var peakHWM: [Int32: Int] = [:]
         var loadAtStart = ""
@@ -823,17 +839,21 @@ final class LiveResourceSampler: Sendable {
             if startedAt == nil, now >= schedule.steadyStart {
                 startedAt = now
                 let cpu = Dictionary(uniqueKeysWithValues: measured.map { ($0, LiveBenchSystem.cpuSeconds($0)) })
+                let wait = Dictionary(uniqueKeysWithValues: measured.map { ($0, LiveBenchSystem.runQueueSeconds($0)) })
                 let load = LiveBenchSystem.loadAverage()
                 state.withLock {
                     $0.cpuAtStart = cpu
+                    $0.waitAtStart = wait
                     $0.loadAtStart = load
                 }
             } else if let startedAt, !ended, now >= schedule.steadyEnd {
                 ended = true
                 let cpu = Dictionary(uniqueKeysWithValues: measured.map { ($0, LiveBenchSystem.cpuSeconds($0)) })
+                let wait = Dictionary(uniqueKeysWithValues: measured.map { ($0, LiveBenchSystem.runQueueSeconds($0)) })
                 let load = LiveBenchSystem.loadAverage()
                 state.withLock {
                     $0.cpuAtEnd = cpu
+                    $0.waitAtEnd = wait
                     $0.loadAtEnd = load
                     $0.wallSeconds = Double(now - startedAt) / 1e9
                 }
@@ -878,6 +898,23 @@ enum LiveBenchSystem {
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return -1 }
         return (user + system) / Double(sysconf(CInt(_SC_CLK_TCK)))
+    }
+
+    /// Seconds the threads of `pid` have spent runnable but waiting for a CPU (the second field of
+    /// each `/proc/PID/task/TID/schedstat`), or -1. On a shared machine this tells CPU starvation from
+    /// a process's own limits.
+    static func runQueueSeconds(_ pid: Int32) -> Double {
+        let directory = procPath(pid, "task")
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return -1 }
+        var total = 0.0
+        for task in tasks {
+            guard let text = try? String(contentsOfFile: "\(directory)/\(task)/schedstat", encoding: .utf8) else {
+                continue
+            }
+            let fields = text.split(separator: " ")
+            if fields.count >= 2, let nanoseconds = Double(fields[1]) { total += nanoseconds }
+        }
+        return total / 1e9
     }
 
     /// Resident and peak resident set size of `pid` in KiB.
@@ -1007,15 +1044,21 @@ struct LiveBenchReport {
         lines.append("")
         lines.append(
             Self.pad("process", 12, left: true) + Self.pad("pid", 9) + Self.pad("CPU % of a core", 17)
-                + Self.pad("peak RSS MiB", 14) + Self.pad("VmHWM MiB", 11))
+                + Self.pad("waiting for CPU %", 19) + Self.pad("peak RSS MiB", 14) + Self.pad("VmHWM MiB", 11))
         for pid in sampler.measured {
             let start = resources.cpuAtStart[pid] ?? -1
             let end = resources.cpuAtEnd[pid] ?? -1
             let cpu =
                 start >= 0 && end >= 0 && resources.wallSeconds > 0 ? (end - start) / resources.wallSeconds * 100 : .nan
+            let waitStart = resources.waitAtStart[pid] ?? -1
+            let waitEnd = resources.waitAtEnd[pid] ?? -1
+            let wait =
+                waitStart >= 0 && waitEnd >= 0 && resources.wallSeconds > 0
+                ? (waitEnd - waitStart) / resources.wallSeconds * 100 : .nan
             lines.append(
                 Self.pad(pid == 0 ? "generator" : LiveBenchSystem.command(pid), 12, left: true)
                     + Self.pad(pid == 0 ? "self" : "\(pid)", 9) + Self.pad(Self.fixed(cpu, 1), 17)
+                    + Self.pad(Self.fixed(wait, 1), 19)
                     + Self.pad(Self.fixed(Double(resources.peakRSS[pid] ?? 0) / 1024, 1), 14)
                     + Self.pad(Self.fixed(Double(resources.peakHWM[pid] ?? 0) / 1024, 1), 11))
         }
