@@ -147,7 +147,7 @@ struct BenchLive: AsyncParsableCommand {
 
         let report = LiveBenchReport(
             devices: deviceStates, spectators: spectatorStates, sampler: sampler, schedule: schedule,
-            users: userCount, finish: finish)
+            users: userCount, finish: finish, skippedPoints: slots.skippedPoints.load(ordering: .relaxed))
         print(report.text(deviceURL: run.deviceURL, spectatorURL: run.spectatorURL))
         try? await group.shutdownGracefully()
     }
@@ -558,6 +558,9 @@ final class LiveDevice: Sendable {
         var dLatitude: Double
         var dLongitude: Double
         var distance = 0.0
+        /// The last point's `time` in milliseconds: the next one is later even when sent in the same
+        /// millisecond (the server refuses a batch whose time does not increase).
+        var lastTime: Int64 = 0
 
         init(after acked: Int) {
             var random = SystemRandomNumberGenerator()
@@ -580,6 +583,7 @@ final class LiveDevice: Sendable {
             let track = state.withLock({ state -> Track? in
                 guard state.streaming, var track = state.track else { return nil }
                 track.seq += 1
+                track.lastTime = max(LiveBenchClock.wallMilliseconds(), track.lastTime + 1)
                 track.latitude += track.dLatitude
                 track.longitude += track.dLongitude
                 track.distance += Self.speed
@@ -589,7 +593,7 @@ final class LiveDevice: Sendable {
         else { return false }
         let seq = track.seq
         let heartRate = 135 + (seq / 7) % 25
-        let time = LiveBenchClock.rfc3339(milliseconds: LiveBenchClock.wallMilliseconds())
+        let time = LiveBenchClock.rfc3339(milliseconds: track.lastTime)
         let message =
             #"{"type":"points","points":[{"seq":\#(seq),"time":"\#(time)","latitude":\#(track.latitude),"longitude":\#(track.longitude),"distance":\#(track.distance),"speed":\#(Self.speed),"heartRate":\#(heartRate),"cadence":85}]}"#
         let sent = LiveBenchClock.monotonic()
@@ -649,6 +653,8 @@ final class LivePhaseSlots: Sendable {
     }
 
     static let count = 1_000
+    /// Points not sent because their slot was more than a second late.
+    let skippedPoints = Atomic<Int>(0)
     let slots = (0..<LivePhaseSlots.count).map { _ in Slot() }
 
     func join(_ device: LiveDevice, outbound: WebSocketOutboundWriter) {
@@ -672,6 +678,15 @@ final class LivePhaseSlots: Sendable {
                             for member in probes { await member.device.sendProbe(member.outbound) }
                         }
                         next += 1_000_000_000
+                        let now = LiveBenchClock.monotonic()
+                        if now > next {
+                            // The generator fell more than a second behind (starved of CPU): skip the
+                            // missed ticks rather than send a burst no device would send, and count them.
+                            let missed = (now - next) / 1_000_000_000 + 1
+                            next += missed * 1_000_000_000
+                            let members = slot.members.withLock { $0.count }
+                            self.skippedPoints.add(Int(missed) * members, ordering: .relaxed)
+                        }
                     }
                 }
             }
@@ -952,6 +967,7 @@ struct LiveBenchReport {
     let schedule: LiveBenchSchedule
     let users: Int
     let finish: Bool
+    let skippedPoints: Int
 
     /// Percentiles of one sample set (milliseconds), from a sorted copy.
     struct Distribution {
@@ -1027,6 +1043,8 @@ struct LiveBenchReport {
             "devices: \(started)/\(devices.count) started; points sent \(sent) (steady \(steadySent), acked \(steadyAcked)); "
                 + "acks \(acks), with metrics or metrics frames \(metrics); unacked at the end \(unacked)")
         lines.append("  " + Self.counts("errors", deviceStates.map(\.errors)))
+        lines.append(
+            "  generator overload: \(skippedPoints) points skipped because the generator ran over a second late")
         lines.append("  " + Self.reasons("connect failures", deviceStates.compactMap(\.connectFailure)))
         lines.append("  " + Self.reasons("disconnects", deviceStates.compactMap(\.disconnect)))
         if finish {
