@@ -110,10 +110,9 @@ enum ServerFrame {
         var state: LiveState
     }
 
-    struct Ack: Encodable {
-        let type = "ack"
-        var seq: Int64
-        var metrics: LiveMetrics?
+    /// An ack, with the metrics when they are due.
+    static func ack(_ seq: Int64, metrics: LiveMetrics?) -> String {
+        "{\"type\":\"ack\",\"seq\":\(seq)" + (metrics.map { ",\"metrics\":" + $0.json } ?? "") + "}"
     }
 
     struct Metrics: Encodable {
