@@ -37,6 +37,16 @@ public struct Outbox: Sendable {
         Migration(
             module: "eventlog", version: 3, name: "outbox head",
             sqlite: headTable, postgres: headTable),
+        Migration(
+            module: "eventlog", version: 5, name: "outbox head follows inserts",
+            sqlite: [
+                // Lets one INSERT both append and move the head on SQLite, which has no DML in CTEs.
+                """
+                CREATE TRIGGER outbox_head_follows AFTER INSERT ON outbox
+                BEGIN UPDATE outbox_head SET position = NEW.position WHERE id = 1 AND position < NEW.position; END
+                """
+            ],
+            postgres: []),
     ]
 
     /// One row holding the last position handed out: appends take its row lock, which serialises
@@ -60,9 +70,9 @@ public struct Outbox: Sendable {
     /// Appends events inside the caller's transaction and returns their envelopes.
     ///
     /// Positions are gap-free and commit in order: the append takes the row lock of `outbox_head`,
-    /// held until commit, so a later position never commits before an earlier one. On PostgreSQL it
-    /// is one statement per 1,000 events, which also notifies `PostgresDatabase.commitChannel` (delivered at commit)
-    /// so that dispatchers in other processes wake up. Call it last in a transaction to keep the
+    /// held until commit, so a later position never commits before an earlier one. It is one statement
+    /// per 1,000 events; on PostgreSQL it also notifies `PostgresDatabase.commitChannel` (delivered
+    /// at commit) so that dispatchers in other processes wake up. Call it last in a transaction to keep the
     /// lock short.
     @discardableResult
     public func append(
@@ -97,8 +107,15 @@ public struct Outbox: Sendable {
     /// Events per `INSERT`, well below both engines' limits on bound parameters.
     static let rowsPerStatement = 1_000
 
-    /// Inserts `envelopes` after the head and returns the position before the first of them.
+    /// Inserts `envelopes` after the head and returns the position before the first of them, in one
+    /// statement (`AppendOne` for the usual single event): on PostgreSQL a CTE that moves the head,
+    /// inserts and notifies; on SQLite, which has no DML in CTEs, an `INSERT` whose rows follow the
+    /// head and whose trigger (`outbox_head_follows`) moves it.
     private func insert(_ envelopes: ArraySlice<EventEnvelope>, in session: any DatabaseSession) async throws -> Int64 {
+        if envelopes.count == 1, let envelope = envelopes.first {
+            let head = try await session.query(AppendOne.self, Array(Self.binds(envelope).dropFirst())).first
+            return Int64(try head?.int("base") ?? 0)
+        }
         let list = Self.columns.joined(separator: ", ")
         // Rows carry relative positions (1, 2, …) until the head row says where the batch starts.
         let binds = envelopes.enumerated().flatMap { offset, envelope in
@@ -106,26 +123,58 @@ public struct Outbox: Sendable {
             envelope.position = Int64(offset + 1)
             return Self.binds(envelope)
         }
-        let bump = "UPDATE outbox_head SET position = position + $1 WHERE id = 1 RETURNING position - $1 AS base"
+        let fields = Self.columns.dropFirst().map { "e." + $0 }.joined(separator: ", ")
         if session.dialect == .postgres {
             let casts = Self.postgresTypes.map { "::" + $0 }
             let head = try await session.first(
                 """
-                WITH head AS (\(bump)), wake AS (SELECT pg_notify('\(PostgresDatabase.commitChannel)', ''))
+                WITH head AS (UPDATE outbox_head SET position = position + $1 WHERE id = 1 RETURNING position - $1 AS base),
+                    wake AS (SELECT pg_notify('\(PostgresDatabase.commitChannel)', ''))
                 INSERT INTO outbox (\(list))
-                SELECT head.base + e.position, \(Self.columns.dropFirst().map { "e." + $0 }.joined(separator: ", "))
+                SELECT head.base + e.position, \(fields)
                 FROM head, wake, (VALUES \(Self.placeholders(rows: envelopes.count, from: 2, casts: casts))) AS e (\(list))
                 RETURNING (SELECT base FROM head) AS base
                 """, [.int(envelopes.count)] + binds)
             return Int64(try head?.int("base") ?? 0)
         }
-        let base = Int64(try await session.first(bump, [.int(envelopes.count)])?.int("base") ?? 0)
-        try await session.query(
-            "INSERT INTO outbox (\(list)) VALUES \(Self.placeholders(rows: envelopes.count, from: 1))",
-            binds.enumerated().map { index, value in
-                index % Self.columns.count == 0 ? .integer(base + Int64(index / Self.columns.count + 1)) : value
-            })
-        return base
+        // The head is read once, before any row is inserted: SQLite materialises the SELECT of an
+        // INSERT into a table with triggers before it inserts the first row.
+        let positions = try await session.query(
+            """
+            WITH e (\(list)) AS (VALUES \(Self.placeholders(rows: envelopes.count, from: 1)))
+            INSERT INTO outbox (\(list))
+            SELECT (SELECT position FROM outbox_head WHERE id = 1) + e.position, \(fields) FROM e
+            RETURNING position
+            """, binds)
+        return Int64(try positions.map { try $0.int("position") }.min() ?? 1) - 1
+    }
+
+    /// The append of one event, the usual case: inserts it at the head and moves the head, and on
+    /// PostgreSQL notifies `PostgresDatabase.commitChannel`; prepared once per connection there.
+    /// Binds are the `columns` after `position`.
+    enum AppendOne: PreparedStatement {
+        static let name = "stamina_outbox_append_one"
+
+        static func sql(_ dialect: SQLDialect) -> String {
+            let list = columns.joined(separator: ", ")
+            guard dialect == .postgres else {
+                let values = columns.dropFirst().indices.map { "$\($0)" }.joined(separator: ", ")
+                return """
+                    INSERT INTO outbox (\(list)) SELECT position + 1, \(values) FROM outbox_head WHERE id = 1
+                    RETURNING position - 1 AS base
+                    """
+            }
+            let values = zip(columns, postgresTypes).dropFirst().enumerated().map { index, column in
+                "$\(index + 1)::\(column.1)"
+            }
+            return """
+                WITH head AS (UPDATE outbox_head SET position = position + 1 WHERE id = 1 RETURNING position),
+                    wake AS (SELECT pg_notify('\(PostgresDatabase.commitChannel)', ''))
+                INSERT INTO outbox (\(list))
+                SELECT head.position, \(values.joined(separator: ", ")) FROM head, wake
+                RETURNING position - 1 AS base
+                """
+        }
     }
 
     /// `($from, $from+1, …), (…)`: `rows` tuples of one placeholder per column, each with its cast.

@@ -132,7 +132,7 @@ struct DeviceConnection {
                     metrics = opened.tracker.metrics
                     lastMetrics = now
                 }
-                try await send(ServerFrame.Ack(seq: opened.ackedSeq, metrics: metrics))
+                try await outbound.write(.text(ServerFrame.ack(opened.ackedSeq, metrics: metrics)))
             case "pause", "resume":
                 guard let time = message.time else { throw LiveError(.invalidMessage, "\(message.type) needs time.") }
                 try await service.timer(message.type == "pause" ? .stop : .start, at: time, opened: &opened)

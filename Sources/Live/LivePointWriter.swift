@@ -17,14 +17,18 @@ public final class LivePointWriter: Service {
 
     let database: any Database
     let logger: Logger
+    /// How long a batch gathers before it is written: a few milliseconds of ack latency buy
+    /// transactions of many points instead of one each when devices send at an even pace.
+    let gatherTime: Duration
     /// Points waiting for the next transaction; nil once the writer has stopped.
     private let pending = Mutex<[Pending]?>([])
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
 
-    public init(database: any Database, logger: Logger) {
+    public init(database: any Database, logger: Logger, gatherTime: Duration = .milliseconds(4)) {
         self.database = database
         self.logger = logger
+        self.gatherTime = gatherTime
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -47,6 +51,7 @@ public final class LivePointWriter: Service {
     public func run() async throws {
         await withGracefulShutdownHandler {
             for await _ in wakes {
+                try? await Task.sleep(for: gatherTime)
                 while true {
                     let batch = pending.withLock { pending in
                         defer { pending = [] }

@@ -50,24 +50,7 @@ struct WirePoint: Codable, Sendable {
 
     /// The point, or the name and range of its first value out of range.
     func validated() -> Result<LivePoint, LiveError> {
-        let ranges: [(String, Double?, ClosedRange<Double>)] = [
-            ("latitude", latitude, -90...90), ("longitude", longitude, -180...180),
-            ("altitude", altitude, -500...9_000), ("distance", distance, 0...10_000_000), ("speed", speed, 0...150),
-            ("heartRate", heartRate, 0...300), ("cadence", cadence, 0...300), ("power", power, 0...3_000),
-            ("temperature", temperature, -60...70),
-        ]
         guard seq >= 1 else { return .failure(LiveError(.invalidPoint, "seq must be at least 1.", seq: seq)) }
-        for (name, value, range) in ranges {
-            if let value, !range.contains(value) {
-                return .failure(
-                    LiveError(
-                        .invalidPoint, "\(name) must be between \(range.lowerBound) and \(range.upperBound).",
-                        seq: seq))
-            }
-        }
-        if (latitude == nil) != (longitude == nil) {
-            return .failure(LiveError(.invalidPoint, "latitude and longitude go together.", seq: seq))
-        }
         var point = TrackPoint(time: time)
         point.latitude = latitude
         point.longitude = longitude
@@ -78,6 +61,14 @@ struct WirePoint: Codable, Sendable {
         point.cadence = cadence
         point.power = power
         point.temperature = temperature
+        if let (name, range) = point.valuesOutOfRange.first {
+            return .failure(
+                LiveError(
+                    .invalidPoint, "\(name) must be between \(range.lowerBound) and \(range.upperBound).", seq: seq))
+        }
+        if (latitude == nil) != (longitude == nil) {
+            return .failure(LiveError(.invalidPoint, "latitude and longitude go together.", seq: seq))
+        }
         return .success(LivePoint(seq: seq, point: point))
     }
 }
@@ -119,10 +110,9 @@ enum ServerFrame {
         var state: LiveState
     }
 
-    struct Ack: Encodable {
-        let type = "ack"
-        var seq: Int64
-        var metrics: LiveMetrics?
+    /// An ack, with the metrics when they are due.
+    static func ack(_ seq: Int64, metrics: LiveMetrics?) -> String {
+        "{\"type\":\"ack\",\"seq\":\(seq)" + (metrics.map { ",\"metrics\":" + $0.json } ?? "") + "}"
     }
 
     struct Metrics: Encodable {
@@ -150,27 +140,9 @@ enum ServerFrame {
         }
     }
 
-    struct SessionInfo: Encodable {
-        var sessionId: UUID
-        var userId: UUID
-        var sport: Sport
-        var startedAt: Date
-        var state: LiveState
-        var name: String?
-
-        init(_ session: LiveSession) {
-            sessionId = session.id
-            userId = session.userID
-            sport = session.sport
-            startedAt = session.startedAt
-            state = session.state
-            name = session.name
-        }
-    }
-
     struct Snapshot: Encodable {
         let type = "snapshot"
-        var session: SessionInfo
+        var session: LiveSessionSummary
         var points: [WirePoint]
         var metrics: LiveMetrics
     }

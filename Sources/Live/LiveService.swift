@@ -294,7 +294,7 @@ public final class LiveService: Sendable {
         if session.state == .paused { tracker.apply(TimerEvent(time: session.updatedAt, kind: .stop)) }
         let frame = ServerFrame.text(
             ServerFrame.Snapshot(
-                session: ServerFrame.SessionInfo(session), points: Self.visible(points, zones: circles),
+                session: LiveSessionSummary(session), points: Self.visible(points, zones: circles),
                 metrics: tracker.metrics))
         return (frame, points.last?.seq ?? 0, circles)
     }
@@ -360,6 +360,7 @@ public final class LiveService: Sendable {
 /// A session in progress as `GET /users/{id}/live` lists it.
 public struct LiveSessionSummary: Encodable, Sendable, Equatable {
     public var sessionId: UUID
+    public var userId: UUID
     public var sport: Sport
     public var startedAt: Date
     public var state: LiveState
@@ -367,6 +368,7 @@ public struct LiveSessionSummary: Encodable, Sendable, Equatable {
 
     init(_ session: LiveSession) {
         sessionId = session.id
+        userId = session.userID
         sport = session.sport
         startedAt = session.startedAt
         state = session.state

@@ -16,12 +16,25 @@ public protocol DatabaseSession: Sendable {
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws(DatabaseError) -> [SQLRow]
 
+    /// Runs a prepared statement (see `PreparedStatement`) and returns all rows it produced.
+    @discardableResult
+    func query<Statement: PreparedStatement>(_ statement: Statement.Type, _ binds: [SQLValue])
+        async throws(DatabaseError) -> [SQLRow]
+
     /// Inserts many rows by the engine's fastest path: `COPY … FROM STDIN` on PostgreSQL,
     /// multi-row `INSERT … VALUES` statements on SQLite. Every row has one value per column.
     func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws(DatabaseError)
 }
 
 extension DatabaseSession {
+    /// Engines without prepared statements run the statement's SQL as any other.
+    @discardableResult
+    public func query<Statement: PreparedStatement>(_ statement: Statement.Type, _ binds: [SQLValue])
+        async throws(DatabaseError) -> [SQLRow]
+    {
+        try await query(Statement.sql(dialect), binds)
+    }
+
     /// Runs one statement with no binds.
     @discardableResult
     public func query(_ sql: String) async throws(DatabaseError) -> [SQLRow] {

@@ -147,24 +147,49 @@ struct PostgresSession: DatabaseSession {
             Self.append(value, to: &bindings)
         }
         do {
-            let sequence = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-            var rows: [SQLRow] = []
-            var columns: SQLColumns?
-            for try await row in sequence {
-                var values: [SQLValue] = []
-                values.reserveCapacity(row.count)
-                for cell in row {
-                    values.append(Self.decode(cell))
-                }
-                if columns == nil { columns = SQLColumns(row.map(\.columnName)) }
-                rows.append(SQLRow(columns: columns!, values: values))
-            }
-            return rows
+            return try await Self.rows(
+                connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
         } catch let error as PSQLError {
             throw Self.wrap(error)
         } catch {
             throw DatabaseError(code: .query, message: "PostgreSQL statement failed", cause: error)
         }
+    }
+
+    /// Runs the statement as a named server-side statement, prepared on this connection by its first use.
+    @discardableResult
+    func query<Statement: PreparedStatement>(_ statement: Statement.Type, _ binds: [SQLValue])
+        async throws(DatabaseError) -> [SQLRow]
+    {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for value in binds {
+            Self.append(value, to: &bindings)
+        }
+        do {
+            return try await Self.rows(
+                connection.execute(NamedStatement<Statement>(bindings: bindings), logger: logger))
+        } catch let error as PSQLError {
+            throw Self.wrap(error)
+        } catch {
+            throw DatabaseError(code: .query, message: "PostgreSQL statement \(Statement.name) failed", cause: error)
+        }
+    }
+
+    /// Collects a statement's rows, decoding every cell.
+    private static func rows<Rows: AsyncSequence>(_ sequence: Rows) async throws -> [SQLRow]
+    where Rows.Element == PostgresRow {
+        var rows: [SQLRow] = []
+        var columns: SQLColumns?
+        for try await row in sequence {
+            var values: [SQLValue] = []
+            values.reserveCapacity(row.count)
+            for cell in row {
+                values.append(Self.decode(cell))
+            }
+            if columns == nil { columns = SQLColumns(row.map(\.columnName)) }
+            rows.append(SQLRow(columns: columns!, values: values))
+        }
+        return rows
     }
 
     func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws(DatabaseError) {
@@ -233,6 +258,17 @@ struct PostgresSession: DatabaseSession {
             return .text(bytes.readString(length: bytes.readableBytes) ?? "")
         }
     }
+}
+
+/// A `PreparedStatement` as PostgresNIO runs it: prepared once per connection under its name.
+private struct NamedStatement<Statement: PreparedStatement>: PostgresPreparedStatement {
+    typealias Row = PostgresRow
+    static var name: String { Statement.name }
+    static var sql: String { Statement.sql(.postgres) }
+    let bindings: PostgresBindings
+
+    func makeBindings() -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
 /// A JSON document bound as `jsonb` (binary format: version byte 1, then the text).

@@ -155,21 +155,21 @@ struct SQLiteSession: DatabaseSession {
     }
 
     /// Rewrites PostgreSQL's `$N` placeholders as SQLite's `?N`, leaving string literals alone.
+    /// Byte-wise: every statement passes through here.
     static func numberedParameters(_ sql: String) -> String {
-        var output = ""
-        output.reserveCapacity(sql.utf8.count)
+        guard sql.utf8.contains(UInt8(ascii: "$")) else { return sql }
+        var output = Array(sql.utf8)
         var inLiteral = false
-        var previous: Character = " "
-        for character in sql {
-            if character == "'" { inLiteral.toggle() }
-            if !inLiteral, character.isNumber, previous == "$" {
-                output.removeLast()
-                output.append("?")
+        for index in output.indices {
+            let byte = output[index]
+            if byte == UInt8(ascii: "'") { inLiteral.toggle() }
+            if !inLiteral, index > 0, output[index - 1] == UInt8(ascii: "$"),
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            {
+                output[index - 1] = UInt8(ascii: "?")
             }
-            output.append(character)
-            previous = character
         }
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
     static func encode(_ value: SQLValue) -> SQLiteData {

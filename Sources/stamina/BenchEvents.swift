@@ -1,14 +1,21 @@
+import Accounts
+import Activities
+import ActivityFiles
+import Analytics
 import App
 import ArgumentParser
 import EventLog
 import Foundation
+import Geo
+import HTTPAPI
 import Kafka
 import Logging
 import Persistence
 import ServiceLifecycle
 import Synchronization
 
-/// Measures the event log: what the outbox adds to a write, the end-to-end delay from a write's
+/// Measures the event log: what the outbox adds to a write (a one-row update, and the product's own
+/// writes through their stores: a recorded JSON session, a profile update), the end-to-end delay from a write's
 /// commit to a projection at a steady rate, and the most events per second the dispatch path
 /// applies. Embedded (in-process dispatcher) by default, or through Kafka (librdkafka's mock
 /// cluster, in this process) with `--kafka`. The database comes from `STAMINA_DATABASE_URL`.
@@ -26,6 +33,9 @@ struct BenchEvents: AsyncParsableCommand {
 
     @Option(help: "Writes of each kind in the outbox-overhead phase.")
     var writes = 2_000
+
+    @Option(help: "Points of the JSON session recorded in the outbox-overhead phase.")
+    var points = 300
 
     @Option(help: "Events in the backlog of the throughput phase.")
     var backlog = 20_000
@@ -114,7 +124,9 @@ struct BenchEvents: AsyncParsableCommand {
                     // A new member of the group is not kept waiting for a session timeout.
                     "session.timeout.ms": "6000", "heartbeat.interval.ms": "500",
                 ]),
-            topics: EventTopics(prefix: "bench", contexts: ["bench": "bench"]))
+            // The overhead phase's activity and profile events go to the same topic, so that the
+            // projection sees every event in the outbox, as it does in-process.
+            topics: EventTopics(prefix: "bench", contexts: ["bench": "bench", "activity": "bench", "user": "bench"]))
         kafka.createTopics = false
         return [
             KafkaEventRelay(database: database, configuration: kafka, health: KafkaRelayHealth(), logger: logger),
@@ -130,18 +142,130 @@ struct BenchEvents: AsyncParsableCommand {
         }
     }
 
+    /// Times each kind of write with and without its outbox append: the synthetic one-row update,
+    /// and the product's writes through their real stores, as `ActivityService.record` and
+    /// `AccountService.updateProfile` run them in their transactions.
     func measureOverhead(_ database: any Database, _ aggregates: [UUID], backend: String) async throws {
+        try await measure("bump", backend: backend) { index, withEvent in
+            try await write(aggregates[index % aggregates.count], withEvent: withEvent, to: database)
+        }
+
+        let activities = SQLActivityStore()
+        let template = try await activity(points: points, in: database)
+        // Fresh activities, and their events, made before the clock starts.
+        let recorded = try (0..<(min(100, writes) + writes) * 2).map { _ in
+            var activity = template.activity
+            activity.id = UUID()
+            return (activity, try event(ActivityRecorded.self, from: ["activity": ActivitySnapshot(activity)]))
+        }
+        try await measure("activity recorded (\(points) points)", backend: backend) { index, withEvent in
+            let (activity, event) = recorded[index]
+            try await database.transaction { session in
+                try await activities.insert(activity, points: template.points, in: session)
+                if withEvent { try await Outbox().append([event], in: session) }
+            }
+        }
+
+        let accounts = SQLAccountStore()
+        let users = (0..<64).map { index in
+            User(id: UUID(), email: "bench-\(UUID())@example.com", name: "Athlete \(index)", createdAt: Date())
+        }
+        try await database.transaction { session in
+            for user in users { try await accounts.insert(user, passwordHash: nil, in: session) }
+        }
+        // Each patch changes both fields (a user's writes are 64 apart, and 64 is no multiple of 40),
+        // so each user's event is known before the clock starts.
+        let updated = try users.map { user in
+            try event(ProfileUpdated.self, from: ProfileChange(userID: user.id, changedFields: ["name", "weight"]))
+        }
+        try await measure("profile updated", backend: backend) { index, withEvent in
+            let userID = users[index % users.count].id
+            let event = updated[index % users.count]
+            let patch: [String: JSONValue] = [
+                "name": .string("Athlete \(index)"), "weight": .number(60 + Double(index % 40)),
+            ]
+            try await database.transaction { session in
+                guard var user = try await accounts.user(id: userID, in: session) else { return }
+                _ = try user.apply(patch: patch, now: Date())
+                try await accounts.update(user, in: session)
+                if withEvent { try await Outbox().append([event], in: session) }
+            }
+        }
+    }
+
+    /// The fields of `ProfileUpdated`.
+    struct ProfileChange: Encodable {
+        var userID: UUID
+        var changedFields: [String]
+    }
+
+    /// An event of another module built from its JSON fields (events keep their memberwise
+    /// initialisers internal), as a consumer would read it.
+    func event<Event: DomainEvent>(_ type: Event.Type, from fields: some Encodable) throws -> Event {
+        try JSONDecoder().decode(Event.self, from: JSONEncoder().encode(fields))
+    }
+
+    /// Runs `write` `writes` times without and `writes` times with the outbox append, alternating
+    /// (so both see the same load and table sizes) after an uncounted warm-up that opens connections
+    /// and prepares statements; prints p50 and p99 of each and the overhead.
+    func measure(
+        _ kind: String, backend: String, _ write: (_ index: Int, _ withEvent: Bool) async throws -> Void
+    ) async throws {
+        let warmUp = min(100, writes)
+        for index in 0..<warmUp * 2 { try await write(index, index % 2 == 1) }
         var plain: [Double] = []
         var withEvent: [Double] = []
         let clock = ContinuousClock()
         for index in 0..<writes * 2 {
-            let id = aggregates[index % aggregates.count]
-            let elapsed = try await clock.measure { try await write(id, withEvent: index % 2 == 1, to: database) }
+            let elapsed = try await clock.measure { try await write(index + warmUp * 2, index % 2 == 1) }
             index % 2 == 1 ? withEvent.append(elapsed.milliseconds) : plain.append(elapsed.milliseconds)
         }
+        let (plainP50, plainP99) = (plain.percentile(50), plain.percentile(99))
+        let (eventP50, eventP99) = (withEvent.percentile(50), withEvent.percentile(99))
         print(
-            #"{"phase":"write latency","backend":"\#(backend)","writes":\#(writes),"plainP50Ms":\#(plain.percentile(50)),"plainP99Ms":\#(plain.percentile(99)),"withOutboxP50Ms":\#(withEvent.percentile(50)),"withOutboxP99Ms":\#(withEvent.percentile(99)),"overheadP50":\#(withEvent.percentile(50) / plain.percentile(50) - 1)}"#
+            #"{"phase":"write latency","backend":"\#(backend)","kind":"\#(kind)","writes":\#(writes),"plainP50Ms":\#(plainP50.rounded(to: 3)),"plainP99Ms":\#(plainP99.rounded(to: 3)),"withOutboxP50Ms":\#(eventP50.rounded(to: 3)),"withOutboxP99Ms":\#(eventP99.rounded(to: 3)),"overheadP50":\#((eventP50 / plainP50 - 1).rounded(to: 3)),"overheadP99":\#((eventP99 / plainP99 - 1).rounded(to: 3))}"#
         )
+    }
+
+    /// An activity recorded from a JSON session of `count` one-second points (a run with position,
+    /// altitude and heart rate), its metrics computed as `ActivityService` computes them.
+    func activity(points count: Int, in database: any Database) async throws -> (
+        activity: Activity, points: [TrackPoint]
+    ) {
+        let start = Date().addingTimeInterval(-Double(count) - 60)
+        var track = Track(format: .manual)
+        track.startTime = start
+        track.points = (0..<count).map { second in
+            var point = TrackPoint(time: start.addingTimeInterval(Double(second)))
+            point.latitude = 48.137 + Double(second) * 0.000_03
+            point.longitude = 11.575 + sin(Double(second) / 60) * 0.001
+            point.altitude = 520 + sin(Double(second) / 90) * 15
+            point.heartRate = 140 + Double(second % 20)
+            return point
+        }
+        let metrics = ActivityMetrics.compute(track: track, sport: .running)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let duration = Double(max(0, count - 1))
+        var summary = ActivitySummary(
+            duration: duration, movingTime: metrics.movingTime ?? duration, distance: metrics.distance ?? 0)
+        summary.elevationGain = metrics.elevationGain
+        summary.averageHeartRate = metrics.averageHeartRate
+        let time = Date()
+        let activity = Activity(
+            id: UUID(), userID: UUID(), sport: metrics.sport.rawValue, subSport: nil, name: "Morning Run",
+            description: nil, startTime: start, endTime: start.addingTimeInterval(duration), timeZone: "UTC",
+            visibility: .private, summary: summary, source: ActivitySource(format: "manual"), externalID: nil,
+            pointCount: count,
+            bounds: BoundingBox(track.points.map { Coordinate(latitude: $0.latitude!, longitude: $0.longitude!) }),
+            metricsJSON: String(decoding: try encoder.encode(metrics), as: UTF8.self),
+            metricSetVersion: metrics.metricSetVersion, createdAt: time, updatedAt: time)
+        if let last = track.points.last {
+            try await PointPartitions.ensure(from: start, through: last.time, in: database)
+        }
+        return (activity, track.points)
     }
 
     /// Writes at a steady `rate` (`writers` tasks) for `seconds` while the consumers run; reports the
@@ -218,6 +342,14 @@ struct BenchEvents: AsyncParsableCommand {
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
     var milliseconds: Double { seconds * 1_000 }
+}
+
+extension Double {
+    /// Rounded to `places` decimals, for readable JSON lines.
+    func rounded(to places: Int) -> Double {
+        let scale = Foundation.pow(10, Double(places))
+        return (self * scale).rounded() / scale
+    }
 }
 
 extension [Double] {

@@ -18,14 +18,7 @@ struct LiveTrackingTests {
         _ backend: Backend, configure: @escaping (inout AppConfiguration) -> Void = { _ in },
         _ body: @escaping @Sendable (Int, APIClient, StaminaComponents) async throws -> Void
     ) async throws {
-        let (database, cleanup) = try await TestDatabase.configuration(backend)
-        var configuration = AppConfiguration(database: database)
-        configuration.dataDirectory =
-            FileManager.default.temporaryDirectory.appendingPathComponent("stamina-data-\(UUID())").path
-        configuration.activities.fileDirectory = configuration.dataDirectory + "/files"
-        configuration.jwtSecret = Array("test-signing-key-with-at-least-32-bytes".utf8)
-        configuration.accounts.bcryptCost = 4
-        configure(&configuration)
+        let (configuration, cleanup) = try await testConfiguration(backend, configure: configure)
         do {
             let (application, components) = try await buildApplication(configuration, logger: TestDatabase.logger)
             try await application.test(.live) { client in

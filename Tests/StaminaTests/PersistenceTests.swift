@@ -111,6 +111,31 @@ struct PersistenceTests {
         }
     }
 
+    /// Echoes its binds: on PostgreSQL a named statement, prepared by the first run on a connection.
+    enum Echo: PreparedStatement {
+        static let name = "stamina_test_echo"
+        static func sql(_ dialect: SQLDialect) -> String {
+            dialect == .postgres ? "SELECT $1::bigint AS n, $2::text AS t" : "SELECT $1 AS n, $2 AS t"
+        }
+    }
+
+    @Test(
+        "a prepared statement runs again and again on one connection with other binds, nulls included",
+        arguments: Backend.allCases)
+    func preparedStatement(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { database in
+            let rows = try await database.transaction { session in
+                var rows: [SQLRow] = []
+                for (n, t) in [(1, "one"), (2, nil), (3, "it's three")] {
+                    rows += try await session.query(Echo.self, [.int(n), .optional(t, SQLValue.text)])
+                }
+                return rows
+            }
+            #expect(try rows.map { try $0.int("n") } == [1, 2, 3])
+            #expect(rows.map { $0.optionalString("t") } == ["one", nil, "it's three"])
+        }
+    }
+
     @Test("bulk insert writes every row exactly, nulls, odd text and timestamps included", arguments: Backend.allCases)
     func bulkInsert(backend: Backend) async throws {
         try await TestDatabase.with(backend) { database in

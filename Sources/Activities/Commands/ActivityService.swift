@@ -239,26 +239,7 @@ public final class ActivityService: Sendable {
         var issues: [(String, String)] = []
         var result: [TrackPoint] = []
         result.reserveCapacity(points.count)
-        let ranges: [(String, KeyPath<ManualPoint, Double?>, ClosedRange<Double>)] = [
-            ("latitude", \.latitude, -90...90), ("longitude", \.longitude, -180...180),
-            ("altitude", \.altitude, -500...9_000),
-            ("distance", \.distance, 0...10_000_000), ("speed", \.speed, 0...150), ("heartRate", \.heartRate, 0...300),
-            ("cadence", \.cadence, 0...300), ("power", \.power, 0...3_000), ("temperature", \.temperature, -60...70),
-        ]
         for (index, point) in points.enumerated() {
-            for (name, path, range) in ranges {
-                if let value = point[keyPath: path], !range.contains(value) {
-                    issues.append(
-                        ("#/points/\(index)/\(name)", "must be between \(range.lowerBound) and \(range.upperBound)"))
-                }
-            }
-            if (point.latitude == nil) != (point.longitude == nil) {
-                issues.append(("#/points/\(index)", "latitude and longitude go together"))
-            }
-            if let previous = result.last, point.time <= previous.time {
-                issues.append(("#/points/\(index)/time", "must be later than the previous point's time"))
-            }
-            if issues.count >= 20 { break }
             var converted = TrackPoint(time: point.time)
             converted.latitude = point.latitude
             converted.longitude = point.longitude
@@ -269,6 +250,17 @@ public final class ActivityService: Sendable {
             converted.cadence = point.cadence
             converted.power = point.power
             converted.temperature = point.temperature
+            for (name, range) in converted.valuesOutOfRange {
+                issues.append(
+                    ("#/points/\(index)/\(name)", "must be between \(range.lowerBound) and \(range.upperBound)"))
+            }
+            if (point.latitude == nil) != (point.longitude == nil) {
+                issues.append(("#/points/\(index)", "latitude and longitude go together"))
+            }
+            if let previous = result.last, point.time <= previous.time {
+                issues.append(("#/points/\(index)/time", "must be later than the previous point's time"))
+            }
+            if issues.count >= 20 { break }
             result.append(converted)
         }
         guard issues.isEmpty else { throw ActivitiesError(.validation, "Invalid points.", fields: issues) }
@@ -369,6 +361,24 @@ public final class ActivityService: Sendable {
 }
 
 extension TrackPoint {
+    /// Each sample value's plausible range, by its JSON name: JSON sessions and live streams are held to them.
+    public static var valueRanges: [(name: String, value: KeyPath<TrackPoint, Double?>, range: ClosedRange<Double>)] {
+        [
+            ("latitude", \.latitude, -90...90), ("longitude", \.longitude, -180...180),
+            ("altitude", \.altitude, -500...9_000), ("distance", \.distance, 0...10_000_000),
+            ("speed", \.speed, 0...150),
+            ("heartRate", \.heartRate, 0...300), ("cadence", \.cadence, 0...300), ("power", \.power, 0...3_000),
+            ("temperature", \.temperature, -60...70),
+        ]
+    }
+
+    /// The values outside ``valueRanges``, by name.
+    public var valuesOutOfRange: [(name: String, range: ClosedRange<Double>)] {
+        Self.valueRanges.compactMap { name, value, range in
+            self[keyPath: value].flatMap { range.contains($0) ? nil : (name, range) }
+        }
+    }
+
     /// The position, when the point has one.
     public var coordinate: Coordinate? {
         guard let latitude, let longitude else { return nil }

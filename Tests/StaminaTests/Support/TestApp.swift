@@ -13,14 +13,7 @@ func withTestApp(
     _ backend: Backend, configure: (inout AppConfiguration) -> Void = { _ in },
     _ body: @escaping @Sendable (APIClient) async throws -> Void
 ) async throws {
-    let (database, cleanup) = try await TestDatabase.configuration(backend)
-    var configuration = AppConfiguration(database: database)
-    configuration.dataDirectory =
-        FileManager.default.temporaryDirectory.appendingPathComponent("stamina-data-\(UUID())").path
-    configuration.activities.fileDirectory = configuration.dataDirectory + "/files"
-    configuration.jwtSecret = Array("test-signing-key-with-at-least-32-bytes".utf8)
-    configuration.accounts.bcryptCost = 4
-    configure(&configuration)
+    let (configuration, cleanup) = try await testConfiguration(backend, configure: configure)
     do {
         let (application, _) = try await buildApplication(configuration, logger: TestDatabase.logger)
         try await application.test(.router) { client in try await body(APIClient(client: client)) }
@@ -29,6 +22,22 @@ func withTestApp(
         throw error
     }
     await cleanup()
+}
+
+/// The configuration of a test server on a fresh database of `backend` (data in a temporary
+/// directory, a fixed signing key, cheap bcrypt), and the clean-up that removes the database.
+func testConfiguration(_ backend: Backend, configure: (inout AppConfiguration) -> Void) async throws -> (
+    AppConfiguration, cleanup: @Sendable () async -> Void
+) {
+    let (database, cleanup) = try await TestDatabase.configuration(backend)
+    var configuration = AppConfiguration(database: database)
+    configuration.dataDirectory =
+        FileManager.default.temporaryDirectory.appendingPathComponent("stamina-data-\(UUID())").path
+    configuration.activities.fileDirectory = configuration.dataDirectory + "/files"
+    configuration.jwtSecret = Array("test-signing-key-with-at-least-32-bytes".utf8)
+    configuration.accounts.bcryptCost = 4
+    configure(&configuration)
+    return (configuration, cleanup)
 }
 
 /// A thin JSON client over the router test client.
