@@ -761,7 +761,8 @@ final class LiveSpectator: Sendable {
             }
             state.withLock { state in
                 state.watching = false
-                if !state.closing {
+                // After `finished` or `abandoned` the server closes by design.
+                if !state.closing, state.messages["finished"] == nil, state.messages["abandoned"] == nil {
                     state.disconnect =
                         "closed by server (\(close.map { "\($0.closeCode) \"\($0.reason ?? "")\"" } ?? "no close frame")) "
                         + run.schedule.phase(of: LiveBenchClock.monotonic())
