@@ -28,6 +28,11 @@ struct DeviceConnection {
 
     /// Close codes beyond RFC 6455's, in the private range: the HTTP status they mirror + 4000.
     static let tokenExpiredCode = WebSocketErrorCode(codeNumber: 4401)
+    /// RFC 6455's "try again later".
+    static let tryAgainLaterCode = WebSocketErrorCode(codeNumber: 1013)
+    /// Messages read but not yet handled, at most; a device that outruns the server this far is
+    /// closed with 1013 (its unacked points are resent after the reconnect).
+    static let maxQueuedMessages = 256
 
     mutating func run(inbound: WebSocketInboundStream) async {
         let connected = Meter(label: "stamina_live_devices")
@@ -46,14 +51,32 @@ struct DeviceConnection {
                         code: Self.tokenExpiredCode, outbound: outbound)
                 }
             }
-            await self.readMessages(inbound)
+            // The socket is read on its own, so pings are answered while a message waits for storage.
+            let (queue, queued) = AsyncStream.makeStream(
+                of: WebSocketMessage.self, bufferingPolicy: .bufferingOldest(Self.maxQueuedMessages))
+            let maxFrameSize = configuration.maxFrameSize
+            group.addTask {
+                do {
+                    for try await message in inbound.messages(maxSize: maxFrameSize) {
+                        if case .dropped = queued.yield(message) {
+                            await Self.fail(
+                                LiveError(
+                                    .unavailable, "Too many messages waiting: reconnect and resend what is unacked."),
+                                code: Self.tryAgainLaterCode, outbound: outbound)
+                            break
+                        }
+                    }
+                } catch {}
+                queued.finish()
+            }
+            await self.handleMessages(queue)
             group.cancelAll()
         }
     }
 
-    private mutating func readMessages(_ inbound: WebSocketInboundStream) async {
+    private mutating func handleMessages(_ queue: AsyncStream<WebSocketMessage>) async {
         do {
-            for try await message in inbound.messages(maxSize: configuration.maxFrameSize) {
+            for await message in queue {
                 guard case .text(let text) = message else {
                     await Self.fail(
                         LiveError(.unsupportedFrame, "Send JSON text frames."), code: .unacceptableData,
