@@ -76,8 +76,8 @@ public func buildApplication(
     let pointSink: any LivePointSink & Service =
         if let kafka = configuration.kafka {
             KafkaLivePoints(
-                producer: try KafkaProducer(configuration: kafka.kafka, logger: logger),
-                topic: KafkaLivePoints.topic(prefix: kafka.topics.prefix), database: database)
+                producer: try KafkaProducer(configuration: kafka.kafka, logger: logger), configuration: kafka,
+                database: database, logger: logger)
         } else {
             LivePointWriter(database: database, logger: logger)
         }

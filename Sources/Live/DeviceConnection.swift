@@ -17,6 +17,8 @@ struct DeviceConnection {
     let configuration: LiveConfiguration
     private var opened: LiveService.Opened?
     private var lastMetrics = Date.distantPast
+    /// When the device last sent a message: after a silence the sweeper may have closed the session.
+    private var lastHeard = Date()
 
     init(service: LiveService, identity: Identity, outbound: WebSocketOutboundWriter, configuration: LiveConfiguration)
     {
@@ -126,6 +128,15 @@ struct DeviceConnection {
                     LiveError(
                         .invalidMessage, "Unknown type \"\(message.type)\": start, points, pause, resume, finish.")
                 ))
+            return true
+        }
+        let silence = Date().timeIntervalSince(lastHeard)
+        lastHeard = Date()
+        if let session = opened?.session, silence >= service.configuration.abandonAfter * 0.9,
+            let closed = try await service.closedError(session.id)
+        {
+            self.opened = nil
+            try await send(ServerFrame.ErrorFrame(closed))
             return true
         }
         guard var opened else {

@@ -24,13 +24,19 @@ extension LivePointWriter: LivePointSink {
 /// are acked once the brokers acknowledged them; ``KafkaLivePointWriter`` moves them into the table.
 public final class KafkaLivePoints: LivePointSink, Service {
     let producer: KafkaProducer
+    let configuration: KafkaEventLogConfiguration
     let topic: String
     let database: any Database
+    let logger: Logger
 
-    public init(producer: KafkaProducer, topic: String, database: any Database) {
+    public init(
+        producer: KafkaProducer, configuration: KafkaEventLogConfiguration, database: any Database, logger: Logger
+    ) {
         self.producer = producer
-        self.topic = topic
+        self.configuration = configuration
+        self.topic = Self.topic(prefix: configuration.topics.prefix)
         self.database = database
+        self.logger = logger
     }
 
     /// `<prefix>.live-points`.
@@ -61,6 +67,8 @@ public final class KafkaLivePoints: LivePointSink, Service {
     }
 
     public func run() async throws {
+        // An api-only deployment has no batch writer to create the topic.
+        await cancelWhenGracefulShutdown { await self.configuration.ensure([self.topic], logger: self.logger) }
         try? await gracefulShutdown()
         producer.beginShutdown()
         await producer.shutdown()

@@ -165,7 +165,7 @@ public final class LiveService: Sendable {
         session.updatedAt = now()
         let updated = session
         guard try await database.transaction({ try await LiveStore.update(updated, in: $0) }) else {
-            throw try await closedError(session.id)
+            throw try await closedError(session.id) ?? LiveError(.sessionClosed, "This session was closed.")
         }
         opened.session = session
         opened.tracker.apply(TimerEvent(time: time, kind: kind))
@@ -174,20 +174,33 @@ public final class LiveService: Sendable {
             to: session.id)
     }
 
-    private func closedError(_ id: UUID) async throws -> LiveError {
+    /// The `session_closed` error when the session is no longer open (closed by a sweeper or
+    /// another connection), nil while it is.
+    func closedError(_ id: UUID) async throws -> LiveError? {
         let session = try await database.read { try await LiveStore.session(id: id, in: $0) }
+        guard session?.state.isOpen != true else { return nil }
         return LiveError(
             .sessionClosed, "This session was \(session?.state.rawValue ?? "closed").", activityID: session?.activityID)
     }
 
     /// Records the session as an activity (the same `ActivityRecorded` as an upload), closes it as
     /// `state` and tells its spectators. Safe to repeat: the activity's client id is the session's.
+    /// An abandoned session without a single point is closed without an activity.
     @discardableResult
     func close(
         _ session: LiveSession, as state: LiveState, at time: Date?, name: String?, through seq: Int64? = nil
-    ) async throws -> UUID {
+    ) async throws -> UUID? {
         if let seq { try await sink.stored(sessionID: session.id, through: seq) }
         let points = try await database.read { try await LiveStore.points(sessionID: session.id, in: $0) }
+        if state == .abandoned && points.isEmpty {
+            var closed = session
+            closed.state = state
+            closed.updatedAt = now()
+            let final = closed
+            _ = try await database.transaction { try await LiveStore.update(final, in: $0) }
+            fanout.publish(.ended(frame: ServerFrame.text(ServerFrame.Finished(type: state.rawValue))), to: session.id)
+            return nil
+        }
         var track = Track(format: .manual)
         track.startTime = session.startedAt
         track.points = points.map(\.point)

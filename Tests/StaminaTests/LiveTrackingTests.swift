@@ -331,19 +331,32 @@ struct LiveTrackingTests {
             try await device.send(Self.points(1...30))
             _ = try await device.next("ack")
             await device.close()
+            // A second device stays connected but silent; its session is closed under it.
+            let silent = try #require(
+                try await TestSocket.connect(port: port, path: "/api/v1/realtime/activity-stream", token: athlete.token)
+            )
+            try await silent.send(Self.startMessage("quiet-1"))
+            _ = try await silent.next("started")
             try await Task.sleep(for: .milliseconds(1_500))
-            _ = try await components.live.closeAbandoned()
+            #expect(try await components.live.closeAbandoned() == 2)
+            try await silent.send(Self.points(1...2))
+            #expect(
+                try await silent.next()["code"] as? String == "session_closed", "points after the close are refused")
+            try await silent.send(Self.points(3...4))
+            #expect(try await silent.next()["code"] as? String == "not_started")
+            await silent.close()
             let list = try await api.send(.get, "/api/v1/users/\(athlete.id)/activities", token: athlete.token)
             let items = try #require(list.json["items"] as? [[String: Any]])
-            #expect(items.count == 1)
-            #expect(Self.int(items.first?["pointCount"]) == 30)
+            #expect(items.count == 1, "the silent session without points leaves no activity")
+            let recorded = try #require(items.first)
+            #expect(Self.int(recorded["pointCount"]) == 30)
             let again = try #require(
                 try await TestSocket.connect(port: port, path: "/api/v1/realtime/activity-stream", token: athlete.token)
             )
             try await again.send(Self.startMessage("lost-1"))
             let error = try await again.next("error")
             #expect(error["code"] as? String == "session_closed")
-            #expect(error["activityId"] as? String == items.first?["id"] as? String)
+            #expect(error["activityId"] as? String == recorded["id"] as? String)
             await again.close()
         }
     }
