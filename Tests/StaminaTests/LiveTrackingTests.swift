@@ -338,7 +338,8 @@ struct LiveTrackingTests {
             try await silent.send(Self.startMessage("quiet-1"))
             _ = try await silent.next("started")
             try await Task.sleep(for: .milliseconds(1_500))
-            #expect(try await components.live.closeAbandoned() == 2)
+            // The server's own sweeper (every second here) may have closed them already.
+            _ = try await components.live.closeAbandoned()
             try await silent.send(Self.points(1...2))
             #expect(
                 try await silent.next()["code"] as? String == "session_closed", "points after the close are refused")
