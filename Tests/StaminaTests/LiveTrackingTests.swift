@@ -364,7 +364,7 @@ struct LiveTrackingTests {
 
     @Test("an access token that expires mid-stream ends it with 4401", arguments: [Backend.sqlite])
     func tokenExpires(backend: Backend) async throws {
-        try await withLiveApp(backend, configure: { $0.accounts.accessTokenLifetime = 2 }) { port, api, _ in
+        try await withLiveApp(backend, configure: { $0.accounts.accessTokenLifetime = 5 }) { port, api, _ in
             let athlete = try await api.register("expiring-\(UUID())@example.com")
             let device = try #require(
                 try await TestSocket.connect(port: port, path: "/api/v1/realtime/activity-stream", token: athlete.token)
