@@ -67,8 +67,7 @@ public final class LiveService: Sendable {
         let profile = try await athletes.athlete(userID: identity.userID)
         let zones = try await database.read { session in
             try await self.activityStore.privacyZones(userID: identity.userID, in: session)
-        }.map { Geo.PrivacyZone(center: Coordinate(latitude: $0.latitude, longitude: $0.longitude), radius: $0.radius) }
-        let heartRateZones = profile?.settings.resolved.heartRateZones
+        }.map(\.circle)
         let time = now()
         let candidate = LiveSession(
             id: UUID(), userID: identity.userID, clientSessionID: clientID, sport: sport,
@@ -88,8 +87,17 @@ public final class LiveService: Sendable {
             try await LiveStore.insert(candidate, in: db)
             return (candidate, false, [LivePoint]())
         }
+        let tracker = Self.tracker(of: session, points: points, profile: profile)
+        return Opened(
+            session: session, resumed: resumed, ackedSeq: points.last?.seq ?? 0, lastTime: points.last?.point.time,
+            tracker: tracker, zones: zones)
+    }
+
+    /// The metrics of a session so far: its points with its pauses in between.
+    static func tracker(of session: LiveSession, points: [LivePoint], profile: AthleteProfile?) -> LiveMetricsTracker {
         var tracker = LiveMetricsTracker(
-            sport: session.sport, startedAt: session.startedAt, heartRateZones: heartRateZones)
+            sport: session.sport, startedAt: session.startedAt,
+            heartRateZones: profile?.settings.resolved.heartRateZones)
         var events = session.timerEvents[...]
         for point in points {
             while let event = events.first, event.time <= point.point.time {
@@ -99,9 +107,7 @@ public final class LiveService: Sendable {
             tracker.add(point)
         }
         for event in events { tracker.apply(event) }
-        return Opened(
-            session: session, resumed: resumed, ackedSeq: points.last?.seq ?? 0, lastTime: points.last?.point.time,
-            tracker: tracker, zones: zones)
+        return tracker
     }
 
     /// Checks a batch and returns the points not stored yet, in order. Points at or below the acked
@@ -273,10 +279,11 @@ public final class LiveService: Sendable {
     func authorize(sessionID: UUID, viewer: Viewer) async throws -> (LiveSession, shareID: UUID?) {
         let (session, share) = try await database.read { db in
             let session = try await LiveStore.session(id: sessionID, in: db)
-            let share = try await viewer.shareToken.asyncMap {
-                try await LiveStore.share(tokenHash: Self.hash(shareToken: $0), in: db)
+            var share: LiveShare?
+            if let token = viewer.shareToken {
+                share = try await LiveStore.share(tokenHash: Self.hash(shareToken: token), in: db)
             }
-            return (session, share ?? nil)
+            return (session, share)
         }
         guard let session else { throw Problem.notFound("No such live session.") }
         if let identity = viewer.identity,
@@ -296,15 +303,9 @@ public final class LiveService: Sendable {
                 try await self.activityStore.privacyZones(userID: session.userID, in: db)
             )
         }
-        let circles = zones.map {
-            Geo.PrivacyZone(center: Coordinate(latitude: $0.latitude, longitude: $0.longitude), radius: $0.radius)
-        }
-        let profile = try await athletes.athlete(userID: session.userID)
-        var tracker = LiveMetricsTracker(
-            sport: session.sport, startedAt: session.startedAt,
-            heartRateZones: profile?.settings.resolved.heartRateZones)
-        for point in points { tracker.add(point) }
-        if session.state == .paused { tracker.apply(TimerEvent(time: session.updatedAt, kind: .stop)) }
+        let circles = zones.map(\.circle)
+        let tracker = Self.tracker(
+            of: session, points: points, profile: try await athletes.athlete(userID: session.userID))
         let frame = ServerFrame.text(
             ServerFrame.Snapshot(
                 session: LiveSessionSummary(session), points: Self.visible(points, zones: circles),
@@ -316,8 +317,10 @@ public final class LiveService: Sendable {
     func points(of session: LiveSession, after seq: Int64, before: Int64, zones: [Geo.PrivacyZone]) async throws
         -> [WirePoint]
     {
-        let points = try await database.read { try await LiveStore.points(sessionID: session.id, in: $0) }
-        return Self.visible(points.filter { $0.seq > seq && $0.seq < before }, zones: zones)
+        let points = try await database.read {
+            try await LiveStore.points(sessionID: session.id, after: seq, before: before, in: $0)
+        }
+        return Self.visible(points, zones: zones)
     }
 
     /// The user's sessions in progress that `viewer` may watch.
@@ -386,12 +389,5 @@ public struct LiveSessionSummary: Encodable, Sendable, Equatable {
         startedAt = session.startedAt
         state = session.state
         name = session.name
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }

@@ -181,9 +181,14 @@ public enum LiveStore {
         }
     }
 
-    static func points(sessionID: UUID, in db: any DatabaseSession) async throws -> [LivePoint] {
-        try await db.query("SELECT * FROM live_points WHERE session_id = $1 ORDER BY seq", [.uuid(sessionID)]).map {
-            row in
+    /// The session's points in seq order, optionally only those strictly between `after` and `before`.
+    static func points(sessionID: UUID, after: Int64 = 0, before: Int64 = .max, in db: any DatabaseSession)
+        async throws -> [LivePoint]
+    {
+        try await db.query(
+            "SELECT * FROM live_points WHERE session_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq",
+            [.uuid(sessionID), .integer(after), .integer(before)]
+        ).map { row in
             var point = TrackPoint(time: try row.date("time"))
             point.latitude = row.optionalDouble("latitude")
             point.longitude = row.optionalDouble("longitude")

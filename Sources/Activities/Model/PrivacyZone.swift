@@ -1,4 +1,5 @@
 import Foundation
+import Geo
 
 /// A circle (e.g. around home) inside which an athlete's positions are hidden from everyone else.
 public struct PrivacyZone: Sendable, Equatable, Codable {
@@ -15,4 +16,9 @@ public struct PrivacyZone: Sendable, Equatable, Codable {
     }
 
     public static let radiusRange: ClosedRange<Double> = 100...2_000
+
+    /// The zone as the circle `Geo` tests points against.
+    public var circle: Geo.PrivacyZone {
+        Geo.PrivacyZone(center: Coordinate(latitude: latitude, longitude: longitude), radius: radius)
+    }
 }

@@ -64,9 +64,7 @@ public struct ActivityQueries: Sendable {
     /// route, the rest of the samples inside a zone would still reveal where the athlete paused).
     static func hidingPrivacyZones(_ points: [TrackPoint], zones: [PrivacyZone]) -> [TrackPoint] {
         guard !zones.isEmpty else { return points }
-        let circles = zones.map {
-            Geo.PrivacyZone(center: Coordinate(latitude: $0.latitude, longitude: $0.longitude), radius: $0.radius)
-        }
+        let circles = zones.map(\.circle)
         let positioned = points.indices.filter { points[$0].coordinate != nil }
         let mask = PrivacyMask(coordinates: positioned.map { points[$0].coordinate! }, zones: circles)
         var hidden = Set<Int>()
