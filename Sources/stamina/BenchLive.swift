@@ -1,3 +1,4 @@
+import ActivityFiles
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
@@ -272,16 +273,7 @@ enum LiveBenchClock {
     static func rfc3339(milliseconds: Int64) -> String {
         let days = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
         var rest = milliseconds - days * 86_400_000
-        // Days to civil date: Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms".
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = XMLScalars.civilDate(daysSince1970: Int(days))
         let hour = rest / 3_600_000
         rest -= hour * 3_600_000
         let minute = rest / 60_000
@@ -300,11 +292,11 @@ enum LiveBenchClock {
                 divisor /= 10
             }
         }
-        digits(year, 4)
+        digits(Int64(year), 4)
         bytes.append(UInt8(ascii: "-"))
-        digits(month, 2)
+        digits(Int64(month), 2)
         bytes.append(UInt8(ascii: "-"))
-        digits(day, 2)
+        digits(Int64(day), 2)
         bytes.append(UInt8(ascii: "T"))
         digits(hour, 2)
         bytes.append(UInt8(ascii: ":"))

@@ -2,7 +2,7 @@ import Foundation
 
 /// Parsing of the scalar values activity files hold (decimals, ISO 8601 timestamps) straight from
 /// bytes, without making Strings on the common path.
-enum XMLScalars {
+public enum XMLScalars {
     @inline(__always)
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
@@ -189,7 +189,7 @@ enum XMLScalars {
     }
 
     /// The civil date of a day count from 1970-01-01 (Howard Hinnant's `civil_from_days`).
-    static func civilDate(daysSince1970 days: Int) -> (year: Int, month: Int, day: Int) {
+    public static func civilDate(daysSince1970 days: Int) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
