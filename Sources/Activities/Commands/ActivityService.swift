@@ -6,12 +6,27 @@ import Geo
 import HTTPAPI
 import Persistence
 
-/// The outcome of an import: the activity, whether it is new, and (when new) the points stored.
+/// The first step of an import: the activity imported before, or a new one ready to store.
+public enum Import: Sendable {
+    /// The same file or client id was imported before: this is that activity.
+    case duplicate(Activity)
+    /// A new activity, decoded and measured, for `ActivityService.commit(_:)`.
+    case new(PreparedActivity)
+}
+
+/// A new activity with its metrics and points; its original file and point partitions are in
+/// place. Only `ActivityService.commit(_:)` writes it, so callers may render it meanwhile.
+public struct PreparedActivity: Sendable {
+    public var activity: Activity
+    public var metrics: ActivityMetrics
+    public var points: [TrackPoint]
+}
+
+/// The outcome of an import: the activity, and whether it is new.
 public struct Recorded: Sendable {
     public var activity: Activity
     /// `false` when the same file or client id was imported before and that activity is returned.
     public var created: Bool
-    public var points: [TrackPoint]?
 }
 
 /// The write side of Activities: imports files and JSON sessions, computes their metrics, and
@@ -43,10 +58,10 @@ public final class ActivityService: Sendable {
 
     // MARK: Import
 
-    /// Imports an uploaded file. Returns the activity and whether it was created (`false`: the same
-    /// file or `externalID` was uploaded before, and that activity is returned instead).
-    public func upload(fileName: String, bytes: [UInt8], options: UploadOptions, by identity: Identity) async throws
-        -> Recorded
+    /// Decodes and measures an uploaded file, unless the same file or `externalID` was uploaded
+    /// before. Store a new one with `commit(_:)`.
+    public func prepareUpload(fileName: String, bytes: [UInt8], options: UploadOptions, by identity: Identity)
+        async throws -> Import
     {
         guard bytes.count <= configuration.maxUploadSize else {
             throw ActivitiesError(.tooLarge, "The file exceeds the limit of \(configuration.maxUploadSize) bytes.")
@@ -56,15 +71,21 @@ public final class ActivityService: Sendable {
                 .unsupportedFormat, "Cannot read \(fileName): send a .fit, .gpx or .tcx file, optionally gzipped (.gz)."
             )
         }
+        // Decoding is the long part of an import: it runs beside the hash, the duplicate check and the
+        // profile read, on the other core.
+        let maxInflatedSize = configuration.maxInflatedSize
+        async let decoded = Result { () throws(ActivityFileError) in
+            try ActivityFile.decode(bytes, format: format, gzipped: gzipped, maxInflatedSize: maxInflatedSize)
+        }
+        async let profile = athletes.athlete(userID: identity.userID)
         let hash = LocalFileStore.hash(bytes)
         if let existing = try await existing(userID: identity.userID, fileHash: hash, externalID: options.externalID) {
-            return Recorded(activity: existing, created: false, points: nil)
+            return .duplicate(existing)
         }
         let track: Track
-        do {
-            track = try ActivityFile.decode(
-                bytes, format: format, gzipped: gzipped, maxInflatedSize: configuration.maxInflatedSize)
-        } catch {
+        switch await decoded {
+        case .success(let value): track = value
+        case .failure(let error):
             throw ActivitiesError(error.code == .tooLarge ? .tooLarge : .unreadableFile, error.message)
         }
         var source = ActivitySource(format: format.rawValue)
@@ -72,15 +93,18 @@ public final class ActivityService: Sendable {
         source.product = track.device?.product
         source.fileHash = hash
         source.fileName = String(fileName.suffix(200))
-        return try await record(
-            track: track, options: options, source: source, userID: identity.userID, original: (bytes, hash))
+        return .new(
+            try await prepare(
+                track: track, options: options, source: source, userID: identity.userID, profile: try await profile,
+                original: (bytes, hash)))
     }
 
-    /// Records a session sent as JSON, validating every point (bad values are refused, not dropped:
-    /// the sender is a program that can fix them).
-    public func record(_ manual: ManualActivity, by identity: Identity) async throws -> Recorded {
+    /// Validates and measures a session sent as JSON, unless its `externalId` was imported before.
+    /// Every point is checked: bad values are refused, not dropped (the sender is a program that can
+    /// fix them). Store a new one with `commit(_:)`.
+    public func prepare(_ manual: ManualActivity, by identity: Identity) async throws -> Import {
         if let existing = try await existing(userID: identity.userID, fileHash: nil, externalID: manual.externalId) {
-            return Recorded(activity: existing, created: false, points: nil)
+            return .duplicate(existing)
         }
         var track = Track(format: .manual)
         track.startTime = manual.startTime
@@ -114,17 +138,22 @@ public final class ActivityService: Sendable {
         options.sport = manual.type
         options.visibility = manual.visibility
         options.externalID = manual.externalId
-        return try await record(
-            track: track, options: options, source: ActivitySource(format: "manual"), userID: identity.userID)
+        return .new(
+            try await prepare(
+                track: track, options: options, source: ActivitySource(format: "manual"), userID: identity.userID,
+                profile: try await athletes.athlete(userID: identity.userID)))
     }
 
     /// Records a track streamed live (source `live`), once: a second call with the same
     /// `options.externalID` returns the first activity.
     public func recordLive(_ track: Track, options: UploadOptions, userID: UUID) async throws -> Recorded {
         if let existing = try await existing(userID: userID, fileHash: nil, externalID: options.externalID) {
-            return Recorded(activity: existing, created: false, points: nil)
+            return Recorded(activity: existing, created: false)
         }
-        return try await record(track: track, options: options, source: ActivitySource(format: "live"), userID: userID)
+        return try await commit(
+            prepare(
+                track: track, options: options, source: ActivitySource(format: "live"), userID: userID,
+                profile: try await athletes.athlete(userID: userID)))
     }
 
     private func existing(userID: UUID, fileHash: String?, externalID: String?) async throws -> Activity? {
@@ -133,43 +162,52 @@ public final class ActivityService: Sendable {
         }
     }
 
-    /// Computes the metrics and stores activity, points and `ActivityRecorded` in one transaction.
-    /// An `original` file is written to the file store while the metrics are computed, and is in
-    /// place before the transaction starts.
-    private func record(
-        track: Track, options: UploadOptions, source: ActivitySource, userID: UUID,
+    /// Computes the metrics. The `original` file is written to the file store, and missing point
+    /// partitions are created, meanwhile.
+    private func prepare(
+        track: Track, options: UploadOptions, source: ActivitySource, userID: UUID, profile: AthleteProfile?,
         original: (bytes: [UInt8], hash: String)? = nil
-    ) async throws -> Recorded {
-        async let stored: Void = storeOriginal(original)
+    ) async throws -> PreparedActivity {
         guard let start = track.startTime ?? track.points.first?.time else {
             throw ActivitiesError(.unreadableFile, "The file holds no timed data: no points, laps or session.")
         }
-        let profile = try await athletes.athlete(userID: userID)
+        async let stored: Void = storeOriginal(original)
+        async let partitions: Void = ensurePartitions(for: track.points)
         let sport = options.sport ?? Sport(fileSport: track.sport, subSport: track.subSport)
         let metrics = ActivityMetrics.compute(
             track: track, athlete: profile?.settings ?? AthleteSettings(), sport: sport)
         let activity = makeActivity(
             track: track, metrics: metrics, start: start, options: options, source: source, userID: userID,
             profile: profile)
-        if let last = track.points.last {
-            try await PointPartitions.ensure(from: track.points[0].time, through: last.time, in: database)
-        }
         try await stored
+        try await partitions
+        return PreparedActivity(activity: activity, metrics: metrics, points: track.points)
+    }
+
+    /// Stores a prepared activity, its points and `ActivityRecorded` in one transaction. When the
+    /// same file or client id was stored meanwhile, that activity is returned instead.
+    public func commit(_ prepared: PreparedActivity) async throws -> Recorded {
+        let activity = prepared.activity
         do {
             try await database.transaction { session in
-                try await self.store.insert(activity, points: track.points, in: session)
+                try await self.store.insert(activity, points: prepared.points, in: session)
                 try await self.outbox.append([ActivityRecorded(activity: ActivitySnapshot(activity))], in: session)
             }
         } catch let error as DatabaseError where error.code == .uniqueViolation {
-            // The same file or client id was uploaded concurrently: answer with the winner.
             if let existing = try await existing(
-                userID: userID, fileHash: source.fileHash, externalID: options.externalID)
+                userID: activity.userID, fileHash: activity.source.fileHash, externalID: activity.externalID)
             {
-                return Recorded(activity: existing, created: false, points: nil)
+                return Recorded(activity: existing, created: false)
             }
             throw error
         }
-        return Recorded(activity: activity, created: true, points: track.points)
+        return Recorded(activity: activity, created: true)
+    }
+
+    private func ensurePartitions(for points: [TrackPoint]) async throws {
+        if let first = points.first, let last = points.last {
+            try await PointPartitions.ensure(from: first.time, through: last.time, in: database)
+        }
     }
 
     private func storeOriginal(_ original: (bytes: [UInt8], hash: String)?) async throws {

@@ -37,24 +37,30 @@ public struct ActivitiesRoutes: Sendable {
         group.post("activities") { request, context in
             let identity = try context.requireIdentity()
             let contentType = request.headers[.contentType] ?? ""
-            let recorded: Recorded
+            let step: Import
             if let boundary = Multipart.boundary(contentType: contentType) {
-                recorded = try await upload(request, boundary: boundary, identity: identity)
+                step = try await upload(request, boundary: boundary, identity: identity)
             } else {
                 let manual = try await request.decodeJSON(ManualActivity.self, limit: configuration.maxUploadSize)
-                recorded = try await service.record(manual, by: identity)
+                step = try await service.prepare(manual, by: identity)
             }
-            let id = recorded.activity.id
-            // A new activity is answered from memory; an existing one is read as any other.
-            let view =
-                if let points = recorded.points {
-                    ActivityQueries.ownerView(recorded.activity, points: points)
-                } else {
-                    try await queries.view(id: id, viewer: identity)
-                }
-            return try Response.json(
-                ActivityDetailResponse(view, tolerance: configuration.routeTolerance),
-                status: recorded.created ? .created : .ok, headers: [.location: "/api/v1/activities/\(id)"])
+            switch step {
+            case .duplicate(let existing):
+                return try await detail(of: existing.id, viewer: identity)
+            case .new(let prepared):
+                // The response (route simplification, JSON) is rendered on the other core while the
+                // transaction runs, and used when the activity turns out new.
+                let tolerance = configuration.routeTolerance
+                async let rendered = Response.json(
+                    ActivityDetailResponse(
+                        ActivityQueries.ownerView(
+                            prepared.activity, metrics: prepared.metrics, points: prepared.points),
+                        tolerance: tolerance),
+                    status: .created, headers: [.location: "/api/v1/activities/\(prepared.activity.id)"])
+                let recorded = try await service.commit(prepared)
+                return recorded.created
+                    ? try await rendered : try await detail(of: recorded.activity.id, viewer: identity)
+            }
         }
         group.get("activities/:id") { _, context in
             let view = try await queries.view(
@@ -133,7 +139,15 @@ public struct ActivitiesRoutes: Sendable {
         }
     }
 
-    private func upload(_ request: Request, boundary: String, identity: Identity) async throws -> Recorded {
+    /// An existing activity, answered with 200 and its location (the same file or client id again).
+    private func detail(of id: UUID, viewer: Identity) async throws -> Response {
+        let view = try await queries.view(id: id, viewer: viewer)
+        return try Response.json(
+            ActivityDetailResponse(view, tolerance: configuration.routeTolerance),
+            headers: [.location: "/api/v1/activities/\(id)"])
+    }
+
+    private func upload(_ request: Request, boundary: String, identity: Identity) async throws -> Import {
         let limit = configuration.maxUploadSize + 64 * 1024
         // Room for the announced length up front (within the limit): growing the buffer as the
         // fragments arrive would copy a large upload several times over.
@@ -190,7 +204,7 @@ public struct ActivitiesRoutes: Sendable {
             }
         }
         guard issues.isEmpty else { throw Problem.validation(issues) }
-        return try await service.upload(fileName: fileName, bytes: file.body, options: options, by: identity)
+        return try await service.prepareUpload(fileName: fileName, bytes: file.body, options: options, by: identity)
     }
 
     private func download(_ bytes: [UInt8], fileName: String, contentType: String) -> Response {

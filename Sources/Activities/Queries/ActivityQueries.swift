@@ -51,9 +51,9 @@ public struct ActivityQueries: Sendable {
             isOwner: activity.userID == viewer.userID)
     }
 
-    /// The owner's view of an activity whose points are at hand (just imported).
-    public static func ownerView(_ activity: Activity, points: [TrackPoint]) -> ActivityView {
-        ActivityView(activity: activity, metrics: metrics(of: activity), points: points, isOwner: true)
+    /// The owner's view of an activity whose metrics and points are at hand (just imported).
+    public static func ownerView(_ activity: Activity, metrics: ActivityMetrics, points: [TrackPoint]) -> ActivityView {
+        ActivityView(activity: activity, metrics: metrics, points: points, isOwner: true)
     }
 
     static func metrics(of activity: Activity) -> ActivityMetrics? {
