@@ -20,6 +20,8 @@ public struct PreparedActivity: Sendable {
     public var activity: Activity
     public var metrics: ActivityMetrics
     public var points: [TrackPoint]
+    /// The points packed for the store.
+    var encoded: EncodedPoints
 }
 
 /// The outcome of an import: the activity, and whether it is new.
@@ -162,8 +164,8 @@ public final class ActivityService: Sendable {
         }
     }
 
-    /// Computes the metrics. The `original` file is written to the file store, and missing point
-    /// partitions are created, meanwhile.
+    /// Computes the metrics. The `original` file is written to the file store, missing point
+    /// partitions are created, and the points are packed for the store, meanwhile.
     private func prepare(
         track: Track, options: UploadOptions, source: ActivitySource, userID: UUID, profile: AthleteProfile?,
         original: (bytes: [UInt8], hash: String)? = nil
@@ -173,6 +175,7 @@ public final class ActivityService: Sendable {
         }
         async let stored: Void = storeOriginal(original)
         async let partitions: Void = ensurePartitions(for: track.points)
+        async let encoded = store.encode(track.points, for: database.dialect)
         let sport = options.sport ?? Sport(fileSport: track.sport, subSport: track.subSport)
         let metrics = ActivityMetrics.compute(
             track: track, athlete: profile?.settings ?? AthleteSettings(), sport: sport)
@@ -181,7 +184,7 @@ public final class ActivityService: Sendable {
             profile: profile)
         try await stored
         try await partitions
-        return PreparedActivity(activity: activity, metrics: metrics, points: track.points)
+        return PreparedActivity(activity: activity, metrics: metrics, points: track.points, encoded: await encoded)
     }
 
     /// Stores a prepared activity, its points and `ActivityRecorded` in one transaction. When the
@@ -190,7 +193,7 @@ public final class ActivityService: Sendable {
         let activity = prepared.activity
         do {
             try await database.transaction { session in
-                try await self.store.insert(activity, points: prepared.points, in: session)
+                try await self.store.insert(activity, points: prepared.encoded, in: session)
                 try await self.outbox.append([ActivityRecorded(activity: ActivitySnapshot(activity))], in: session)
             }
         } catch let error as DatabaseError where error.code == .uniqueViolation {

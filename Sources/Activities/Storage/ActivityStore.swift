@@ -34,13 +34,38 @@ public struct ActivityCursor: Sendable, Equatable {
     }
 }
 
+/// An activity's points packed for storage (`ActivityStore.encode(_:for:)`): chunks of
+/// `PointChunk`'s encoding, and the route geometry on engines that keep one.
+public struct EncodedPoints: Sendable {
+    struct Chunk {
+        var startTime: Date
+        var endTime: Date
+        var count: Int
+        var data: [UInt8]
+    }
+
+    var chunks: [Chunk]
+    /// The route as WKB (PostgreSQL); nil elsewhere or with fewer than two positions.
+    var routeWKB: [UInt8]?
+}
+
+extension ActivityStore {
+    /// Inserts the activity and its points, encoding them inside the caller's transaction.
+    public func insert(_ activity: Activity, points: [TrackPoint], in session: any DatabaseSession) async throws {
+        try await insert(activity, points: encode(points, for: session.dialect), in: session)
+    }
+}
+
 /// Storage of activities, their time-series points and privacy zones.
 ///
 /// Every method runs on the session it is given, so that the service can write an activity, its
 /// points and its events in one transaction.
 public protocol ActivityStore: Sendable {
+    /// Packs points for `insert(_:points:in:)`, CPU work only: done before the transaction that
+    /// writes them, it keeps that transaction short.
+    func encode(_ points: [TrackPoint], for dialect: SQLDialect) -> EncodedPoints
     /// Inserts the activity and its points (bulk path), and its route geometry where supported.
-    func insert(_ activity: Activity, points: [TrackPoint], in session: any DatabaseSession) async throws
+    func insert(_ activity: Activity, points: EncodedPoints, in session: any DatabaseSession) async throws
     func activity(id: UUID, in session: any DatabaseSession) async throws -> Activity?
     /// An activity of `userID` with this original-file hash or client id, if any.
     func existing(userID: UUID, fileHash: String?, externalID: String?, in session: any DatabaseSession) async throws
