@@ -152,6 +152,8 @@ struct BenchEvents: AsyncParsableCommand {
 
         let activities = SQLActivityStore()
         let template = try await activity(points: points, in: database)
+        // Packed before the clock starts, as `ActivityService` packs points before its transaction.
+        let encoded = activities.encode(template.points, for: database.dialect)
         // Fresh activities, and their events, made before the clock starts.
         let recorded = try (0..<(min(100, writes) + writes) * 2).map { _ in
             var activity = template.activity
@@ -161,7 +163,7 @@ struct BenchEvents: AsyncParsableCommand {
         try await measure("activity recorded (\(points) points)", backend: backend) { index, withEvent in
             let (activity, event) = recorded[index]
             try await database.transaction { session in
-                try await activities.insert(activity, points: template.points, in: session)
+                try await activities.insert(activity, points: encoded, in: session)
                 if withEvent { try await Outbox().append([event], in: session) }
             }
         }

@@ -46,7 +46,8 @@ public struct ActivitiesRoutes: Sendable {
             }
             switch step {
             case .duplicate(let existing):
-                return try await detail(of: existing.id, viewer: identity)
+                return try await detail(
+                    of: existing.id, viewer: identity, headers: [.location: "/api/v1/activities/\(existing.id)"])
             case .new(let prepared):
                 // The response (route simplification, JSON) is rendered on the other core while the
                 // transaction runs, and used when the activity turns out new.
@@ -58,14 +59,14 @@ public struct ActivitiesRoutes: Sendable {
                         tolerance: tolerance),
                     status: .created, headers: [.location: "/api/v1/activities/\(prepared.activity.id)"])
                 let recorded = try await service.commit(prepared)
+                let id = recorded.activity.id
                 return recorded.created
-                    ? try await rendered : try await detail(of: recorded.activity.id, viewer: identity)
+                    ? try await rendered
+                    : try await detail(of: id, viewer: identity, headers: [.location: "/api/v1/activities/\(id)"])
             }
         }
         group.get("activities/:id") { _, context in
-            let view = try await queries.view(
-                id: try context.uuidParameter("id"), viewer: try context.requireIdentity())
-            return try Response.json(ActivityDetailResponse(view, tolerance: configuration.routeTolerance))
+            try await detail(of: try context.uuidParameter("id"), viewer: try context.requireIdentity())
         }
         group.get("activities/:id/streams") { request, context in
             let view = try await queries.view(
@@ -139,12 +140,11 @@ public struct ActivitiesRoutes: Sendable {
         }
     }
 
-    /// An existing activity, answered with 200 and its location (the same file or client id again).
-    private func detail(of id: UUID, viewer: Identity) async throws -> Response {
+    /// An activity as `viewer` may see it, with 200.
+    private func detail(of id: UUID, viewer: Identity, headers: HTTPFields = [:]) async throws -> Response {
         let view = try await queries.view(id: id, viewer: viewer)
         return try Response.json(
-            ActivityDetailResponse(view, tolerance: configuration.routeTolerance),
-            headers: [.location: "/api/v1/activities/\(id)"])
+            ActivityDetailResponse(view, tolerance: configuration.routeTolerance), headers: headers)
     }
 
     private func upload(_ request: Request, boundary: String, identity: Identity) async throws -> Import {
