@@ -8,8 +8,9 @@ import Synchronization
 /// What reaches the spectators of a session: frames already encoded once by the process that holds
 /// the device, so fan-out never re-encodes.
 public enum LiveBroadcast: Sendable, Equatable {
-    /// New points (`firstSeq...lastSeq`) with the metrics.
-    case points(firstSeq: Int64, lastSeq: Int64, frame: String)
+    /// New points, up to `lastSeq`, with the metrics. `afterSeq` is the seq the device had acked
+    /// before them: a spectator that has less missed some.
+    case points(afterSeq: Int64, lastSeq: Int64, frame: String)
     /// Paused or resumed.
     case state(frame: String)
     /// Finished or abandoned: the last frame before the sockets close.
@@ -172,11 +173,11 @@ public final class RedisFanout: LiveFanout, Service {
         }
     }
 
-    /// One broadcast: kind (1 byte), session id (16), first and last seq (8 + 8), length (4), payload.
+    /// One broadcast: kind (1 byte), session id (16), after and last seq (8 + 8), length (4), payload.
     static func encode(_ broadcast: LiveBroadcast, sessionID: UUID, into buffer: inout ByteBuffer) {
-        let (kind, first, last, payload): (UInt8, Int64, Int64, String) =
+        let (kind, after, last, payload): (UInt8, Int64, Int64, String) =
             switch broadcast {
-            case .points(let first, let last, let frame): (1, first, last, frame)
+            case .points(let after, let last, let frame): (1, after, last, frame)
             case .state(let frame): (2, 0, 0, frame)
             case .ended(let frame): (3, 0, 0, frame)
             case .revoked(let shareID): (4, 0, 0, shareID.uuidString)
@@ -184,7 +185,7 @@ public final class RedisFanout: LiveFanout, Service {
             }
         buffer.writeInteger(kind)
         withUnsafeBytes(of: sessionID.uuid) { _ = buffer.writeBytes($0) }
-        buffer.writeInteger(first)
+        buffer.writeInteger(after)
         buffer.writeInteger(last)
         buffer.writeInteger(UInt32(payload.utf8.count))
         buffer.writeString(payload)
@@ -195,7 +196,7 @@ public final class RedisFanout: LiveFanout, Service {
         var buffer = ByteBuffer(bytes: bytes)
         var result: [(UUID, LiveBroadcast)] = []
         while let kind = buffer.readInteger(as: UInt8.self), let raw = buffer.readBytes(length: 16),
-            let first = buffer.readInteger(as: Int64.self), let last = buffer.readInteger(as: Int64.self),
+            let after = buffer.readInteger(as: Int64.self), let last = buffer.readInteger(as: Int64.self),
             let length = buffer.readInteger(as: UInt32.self),
             // NIO reads an empty string as nil.
             let payload = length == 0 ? "" : buffer.readString(length: Int(length))
@@ -206,7 +207,7 @@ public final class RedisFanout: LiveFanout, Service {
                     raw[12], raw[13], raw[14], raw[15]
                 ))
             switch kind {
-            case 1: result.append((sessionID, .points(firstSeq: first, lastSeq: last, frame: payload)))
+            case 1: result.append((sessionID, .points(afterSeq: after, lastSeq: last, frame: payload)))
             case 2: result.append((sessionID, .state(frame: payload)))
             case 3: result.append((sessionID, .ended(frame: payload)))
             case 4:

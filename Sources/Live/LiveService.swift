@@ -149,6 +149,7 @@ public final class LiveService: Sendable {
     /// Makes the points durable, updates the metrics and broadcasts them to spectators.
     func append(_ points: [LivePoint], to opened: inout Opened) async throws {
         try await sink.append(sessionID: opened.session.id, points: points)
+        let afterSeq = opened.ackedSeq
         Counter(label: "stamina_live_points_total").increment(by: points.count)
         for point in points { opened.tracker.add(point) }
         if let last = points.last {
@@ -156,10 +157,10 @@ public final class LiveService: Sendable {
             opened.lastTime = last.point.time
         }
         let sessionID = opened.session.id
-        guard fanout.mayHaveWatchers(sessionID), let first = points.first, let last = points.last else { return }
+        guard fanout.mayHaveWatchers(sessionID), let last = points.last else { return }
         let frame = ServerFrame.text(
             ServerFrame.Points(points: Self.visible(points, zones: opened.zones), metrics: opened.tracker.metrics))
-        fanout.publish(.points(firstSeq: first.seq, lastSeq: last.seq, frame: frame), to: sessionID)
+        fanout.publish(.points(afterSeq: afterSeq, lastSeq: last.seq, frame: frame), to: sessionID)
     }
 
     /// Pauses (`.stop`) or resumes (`.start`) the session.
@@ -314,11 +315,13 @@ public final class LiveService: Sendable {
     }
 
     /// Points after `seq` and before `before`, for a spectator that missed a broadcast.
-    func points(of session: LiveSession, after seq: Int64, before: Int64, zones: [Geo.PrivacyZone]) async throws
-        -> [WirePoint]
+    func points(of session: LiveSession, after seq: Int64, through last: Int64, zones: [Geo.PrivacyZone])
+        async throws -> [WirePoint]
     {
+        // Acked points may still be on their way to the table (distributed mode).
+        try await sink.stored(sessionID: session.id, through: last)
         let points = try await database.read {
-            try await LiveStore.points(sessionID: session.id, after: seq, before: before, in: $0)
+            try await LiveStore.points(sessionID: session.id, after: seq, before: last + 1, in: $0)
         }
         return Self.visible(points, zones: zones)
     }

@@ -56,11 +56,12 @@ struct SpectatorConnection {
         var lastSeq = snapshot.lastSeq
         for await broadcast in broadcasts {
             switch broadcast {
-            case .points(let first, let last, let frame):
+            case .points(let after, let last, let frame):
                 guard last > lastSeq else { continue }
-                if first > lastSeq + 1 {
+                if after > lastSeq {
+                    // Points that came before this spectator listened, or whose broadcast was lost.
                     let missed = try await service.points(
-                        of: session, after: lastSeq, before: first, zones: snapshot.zones)
+                        of: session, after: lastSeq, through: after, zones: snapshot.zones)
                     if !missed.isEmpty {
                         try await outbound.write(.text(ServerFrame.text(ServerFrame.Points(points: missed))))
                     }

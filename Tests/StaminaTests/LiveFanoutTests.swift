@@ -46,9 +46,9 @@ struct LiveFanoutTests {
             }
             #expect(fanouts[0].mayHaveWatchers(watched), "the announcement reached the other process")
             #expect(!fanouts[0].mayHaveWatchers(UUID()))
-            fanouts[0].publish(.points(firstSeq: 1, lastSeq: 2, frame: #"{"type":"points"}"#), to: watched)
+            fanouts[0].publish(.points(afterSeq: 0, lastSeq: 2, frame: #"{"type":"points"}"#), to: watched)
             var iterator = stream.makeAsyncIterator()
-            #expect(await iterator.next() == .points(firstSeq: 1, lastSeq: 2, frame: #"{"type":"points"}"#))
+            #expect(await iterator.next() == .points(afterSeq: 0, lastSeq: 2, frame: #"{"type":"points"}"#))
             group.cancelAll()
         }
         for client in clients { await client.shutdown() }
