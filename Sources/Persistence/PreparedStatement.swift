@@ -1,7 +1,8 @@
 /// A statement with fixed SQL that runs often, such as the outbox append in every write.
 ///
 /// PostgreSQL parses and plans it once per connection (a named server-side statement) instead of
-/// on every call; SQLite runs it as any other statement.
+/// on every call; SQLite keeps it compiled per connection under its name, and builds its SQL only
+/// then.
 public protocol PreparedStatement: Sendable {
     /// A name unique among prepared statements, the same on every connection.
     static var name: String { get }

@@ -1,8 +1,5 @@
 import Foundation
 import Logging
-import NIOCore
-import NIOPosix
-import SQLiteNIO
 import ServiceLifecycle
 import Synchronization
 
@@ -32,27 +29,25 @@ public final class SQLiteDatabase: Database {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let writer = try await openConnection(path: path, logger: logger)
-            _ = try await writer.query("PRAGMA journal_mode=WAL", [])
-            var readerConnections: [SQLiteConnection] = []
-            for _ in 0..<max(1, readers) {
-                readerConnections.append(try await openConnection(path: path, logger: logger))
-            }
-            return SQLiteDatabase(path: path, writer: writer, readers: readerConnections)
-        } catch let error as DatabaseError {
-            throw error
         } catch {
             throw DatabaseError(code: .unavailable, message: "cannot open SQLite database at \(path)", cause: error)
         }
+        let writer = try SQLiteConnection.open(path: path, pragmas: pragmas + ["PRAGMA journal_mode=WAL"])
+        var readerConnections: [SQLiteConnection] = []
+        for _ in 0..<max(1, readers) {
+            readerConnections.append(try SQLiteConnection.open(path: path, pragmas: pragmas))
+        }
+        logger.debug(
+            "opened SQLite database", metadata: ["path": "\(path)", "sqlite": "\(SQLiteConnection.libraryVersion)"])
+        return SQLiteDatabase(path: path, writer: writer, readers: readerConnections)
     }
 
-    private static func openConnection(path: String, logger: Logger) async throws -> SQLiteConnection {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        for pragma in ["PRAGMA busy_timeout=10000", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"] {
-            _ = try await connection.query(pragma, [])
-        }
-        return connection
-    }
+    /// Every connection's settings. Recursive triggers stay off as in SQLite's default (Debian's
+    /// build turns them on).
+    private static let pragmas = [
+        "PRAGMA busy_timeout=10000", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
+        "PRAGMA recursive_triggers=OFF",
+    ]
 
     public func read<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
         let index = nextReader.next(modulo: readers.count)
@@ -78,14 +73,13 @@ public final class SQLiteDatabase: Database {
     /// Waits for graceful shutdown (or cancellation), then closes every connection.
     public func run() async throws {
         try? await gracefulShutdown()
-        // Closing must finish even when this task was cancelled: a connection left open traps when freed.
-        await Task { await close() }.value
+        await close()
     }
 
     /// Closes every connection; the database cannot be used afterwards.
     public func close() async {
         for connection in readers + [writer] {
-            try? await connection.close()
+            connection.close()
         }
     }
 }
@@ -106,28 +100,22 @@ struct SQLiteSession: DatabaseSession {
     let connection: SQLiteConnection
     var dialect: SQLDialect { .sqlite }
 
+    /// Statements are cached by their text as written (before `numberedParameters`), unless long.
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws(DatabaseError) -> [SQLRow] {
-        do {
-            let rows = try await connection.query(Self.numberedParameters(sql), binds.map(Self.encode))
-            var shared: SQLColumns?
-            return rows.map { row in
-                let columns = row.columns
-                // Every row of one statement has the same columns.
-                let names = shared ?? SQLColumns(columns.map(\.name))
-                shared = names
-                return SQLRow(columns: names, values: columns.map { Self.decode($0.data) })
-            }
-        } catch let error as SQLiteError {
-            switch error.reason {
-            case .constraintUniqueFailed, .constraintPrimaryKeyFailed:
-                throw DatabaseError(code: .uniqueViolation, message: error.message, cause: error)
-            default:
-                throw DatabaseError(code: .query, message: "SQLite statement failed: \(error.message)", cause: error)
-            }
-        } catch {
-            throw DatabaseError(code: .unavailable, message: "SQLite statement failed", cause: error)
-        }
+        try connection.query(
+            key: sql.utf8.count <= SQLiteConnection.cacheableLength ? sql : nil, sql: { Self.numberedParameters(sql) },
+            binds: binds)
+    }
+
+    /// Cached under the statement's name, so that its SQL is built only when it is compiled.
+    @discardableResult
+    func query<Statement: PreparedStatement>(_ statement: Statement.Type, _ binds: [SQLValue])
+        async throws(DatabaseError) -> [SQLRow]
+    {
+        try connection.query(
+            key: "prepared statement " + Statement.name, sql: { Self.numberedParameters(Statement.sql(.sqlite)) },
+            binds: binds)
     }
 
     func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws(DatabaseError) {
@@ -136,17 +124,17 @@ struct SQLiteSession: DatabaseSession {
         let perStatement = max(1, min(500, 32_000 / max(1, columns.count)))
         let rowPlaceholder = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
         let prefix = "INSERT INTO \(table) (\(columns.joined(separator: ","))) VALUES "
+        // Every full chunk is the same statement: cached under a short key rather than its long text.
+        let fullChunk = "bulk insert of \(perStatement) rows: " + prefix
         var start = 0
         while start < rows.count {
             let end = min(rows.count, start + perStatement)
-            let sql = prefix + Array(repeating: rowPlaceholder, count: end - start).joined(separator: ",")
-            var binds: [SQLiteData] = []
-            binds.reserveCapacity((end - start) * columns.count)
-            for row in rows[start..<end] {
-                for value in row { binds.append(Self.encode(value)) }
-            }
+            let count = end - start
             do {
-                _ = try await connection.query(sql, binds)
+                try connection.query(
+                    key: count == perStatement ? fullChunk : nil,
+                    sql: { prefix + Array(repeating: rowPlaceholder, count: count).joined(separator: ",") },
+                    binds: rows[start..<end].joined())
             } catch {
                 throw DatabaseError(code: .query, message: "SQLite bulk insert into \(table) failed", cause: error)
             }
@@ -155,7 +143,7 @@ struct SQLiteSession: DatabaseSession {
     }
 
     /// Rewrites PostgreSQL's `$N` placeholders as SQLite's `?N`, leaving string literals alone.
-    /// Byte-wise: every statement passes through here.
+    /// Byte-wise: every statement missing from a connection's cache passes through here.
     static func numberedParameters(_ sql: String) -> String {
         guard sql.utf8.contains(UInt8(ascii: "$")) else { return sql }
         var output = Array(sql.utf8)
@@ -170,28 +158,5 @@ struct SQLiteSession: DatabaseSession {
             }
         }
         return String(decoding: output, as: UTF8.self)
-    }
-
-    static func encode(_ value: SQLValue) -> SQLiteData {
-        switch value {
-        case .null: .null
-        case .integer(let value): .integer(Int(value))
-        case .real(let value): .float(value)
-        case .text(let value), .json(let value): .text(value)
-        case .bool(let value): .integer(value ? 1 : 0)
-        case .uuid(let value): .text(value.uuidString.lowercased())
-        case .date(let value): .float(value.timeIntervalSince1970)
-        case .blob(let value): .blob(ByteBuffer(bytes: value))
-        }
-    }
-
-    static func decode(_ data: SQLiteData) -> SQLValue {
-        switch data {
-        case .null: .null
-        case .integer(let value): .integer(Int64(value))
-        case .float(let value): .real(value)
-        case .text(let value): .text(value)
-        case .blob(let buffer): .blob(Array(buffer.readableBytesView))
-        }
     }
 }
