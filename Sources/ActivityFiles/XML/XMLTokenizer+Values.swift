@@ -30,7 +30,7 @@ extension XMLTokenizer {
 }
 
 /// A time element whose text is not an ISO 8601 timestamp.
-struct TimestampError: Error {
+struct TimestampError: Error, Sendable {
     var text: String
     var line: Int
 }

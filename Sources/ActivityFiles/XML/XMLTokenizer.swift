@@ -58,6 +58,11 @@ struct XMLTokenizer {
     /// Qualified names and tag offsets of open elements.
     private var open: [(name: Range<Int>, local: Range<Int>, offset: Int)] = []
 
+    /// True for a tokenizer of a run of elements inside a document (see `init(_:formatName:fragmentAt:)`).
+    private let isFragment: Bool
+    /// In a fragment: where the end tag that stopped it starts, once it has.
+    private(set) var fragmentEnd: Int?
+
     init(_ bytes: UnsafeBufferPointer<UInt8>, formatName: String) {
         self.bytes = bytes
         self.formatName = formatName
@@ -65,6 +70,31 @@ struct XMLTokenizer {
         attributeStorage.reserveCapacity(8)
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { position = 3 }
         bodyStart = position
+        isFragment = false
+    }
+
+    /// A tokenizer of the sibling elements that start at `offset` inside a document: it reads them
+    /// (and whatever lies between them) as the document's tokenizer would, and ends, reporting
+    /// `.endOfDocument`, at the end tag of their parent, which it leaves unread (`fragmentEnd`).
+    /// `isLatin1` is what the document's declaration says (see `isLatin1`).
+    init(_ bytes: UnsafeBufferPointer<UInt8>, formatName: String, fragmentAt offset: Int, isLatin1: Bool) {
+        self.bytes = bytes
+        self.formatName = formatName
+        self.isLatin1 = isLatin1
+        open.reserveCapacity(16)
+        attributeStorage.reserveCapacity(8)
+        position = offset
+        bodyStart = offset
+        sawRoot = true
+        isFragment = true
+    }
+
+    /// Continues after an element whose start tag was just reported and whose content up to
+    /// `offset`, where its parent's end tag starts, another tokenizer read (`fragmentEnd`).
+    mutating func skipReadElements(to offset: Int) {
+        open.removeLast()
+        pendingEnd = false
+        position = offset
     }
 
     /// Number of open elements; the root element is depth 1 while open.
@@ -111,6 +141,10 @@ struct XMLTokenizer {
                     return .text
                 }
             case UInt8(ascii: "/"):
+                if isFragment, open.isEmpty {
+                    fragmentEnd = position
+                    return .endOfDocument
+                }
                 try readEndTag()
                 return .endElement
             default:
@@ -421,7 +455,7 @@ struct XMLTokenizer {
     @inline(__always)
     private mutating func closeInnermost() {
         localName = open.removeLast().local
-        if open.isEmpty { rootClosed = true }
+        if open.isEmpty, !isFragment { rootClosed = true }
     }
 
     // MARK: Declarations, comments, CDATA
