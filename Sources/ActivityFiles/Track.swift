@@ -160,7 +160,13 @@ public struct ActivityFileError: Error, Sendable, Equatable, CustomStringConvert
         public static let unsupported = Code(name: "unsupported")
         /// The file, once decompressed, is larger than the caller allows (e.g. a gzip "zip bomb").
         public static let tooLarge = Code(name: "tooLarge")
+        /// The decoding task was cancelled: nobody waits for the result any more (decoders look
+        /// every few thousand records).
+        public static let cancelled = Code(name: "cancelled")
     }
+
+    /// The error a decoder stops with when its task is cancelled.
+    static let cancelled = ActivityFileError(.cancelled, "decoding was cancelled")
 
     public var code: Code
     public var message: String

@@ -74,7 +74,7 @@ public final class ActivityService: Sendable {
             )
         }
         // Decoding is the long part of an import: it runs beside the hash, the duplicate check and the
-        // profile read, on the other core.
+        // profile read, on the other core. A duplicate cancels it on the way out.
         let maxInflatedSize = configuration.maxInflatedSize
         async let decoded = Result { () throws(ActivityFileError) in
             try ActivityFile.decode(bytes, format: format, gzipped: gzipped, maxInflatedSize: maxInflatedSize)
@@ -87,6 +87,8 @@ public final class ActivityService: Sendable {
         let track: Track
         switch await decoded {
         case .success(let value): track = value
+        case .failure(let error) where error.code == .cancelled:
+            throw CancellationError()
         case .failure(let error):
             throw ActivitiesError(error.code == .tooLarge ? .tooLarge : .unreadableFile, error.message)
         }

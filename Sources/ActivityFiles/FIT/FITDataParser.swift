@@ -25,7 +25,10 @@ struct FITDataParser {
         _ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, into builder: inout FITTrackBuilder
     ) throws(ActivityFileError) {
         var position = start
+        var records = 0
         while position < end {
+            records &+= 1
+            if records & 0xFFF == 0, Task.isCancelled { throw ActivityFileError.cancelled }
             let header = bytes[position]
             let headerOffset = position
             position += 1

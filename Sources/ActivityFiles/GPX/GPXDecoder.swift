@@ -52,8 +52,9 @@ public struct GPXDecoder: Sendable {
     /// Decodes the bytes of a GPX file (not gzip-compressed; see ``Gzip``).
     public func decode(_ bytes: [UInt8]) throws(ActivityFileError) -> Track {
         let secondHalf = bytes.count >= parallelFrom ? GPXFragmentRead.start(in: bytes) : nil
-        // The other thread reads `bytes` too: it must be done before they may go.
-        defer { _ = secondHalf?.result() }
+        // No work is left behind: the other thread is waited for, unless nobody waits for this one
+        // (its array keeps the bytes alive until it ends).
+        defer { if !Task.isCancelled { _ = secondHalf?.result() } }
         return try bytes.withUnsafeBufferPointer { (buffer) throws(ActivityFileError) -> Track in
             var reader = GPXReader(xml: XMLTokenizer(buffer, formatName: "GPX"), secondHalf: secondHalf)
             return try reader.read(estimatedPoints: buffer.count / 120)

@@ -51,6 +51,8 @@ struct XMLTokenizer {
     private(set) var text = TextChunk(range: 0..<0, isCDATA: false)
 
     private var pendingEnd = false
+    /// Start tags read, for a look at cancellation every few thousand.
+    private var startTags = 0
     /// Where the document starts, after a byte order mark.
     private let bodyStart: Int
     private var sawRoot = false
@@ -148,6 +150,8 @@ struct XMLTokenizer {
                 try readEndTag()
                 return .endElement
             default:
+                startTags &+= 1
+                if startTags & 0xFFF == 0, Task.isCancelled { throw ActivityFileError.cancelled }
                 try readStartTag()
                 return .startElement
             }
