@@ -246,6 +246,17 @@ struct LiveBenchRun: Sendable {
     func configuration(maxFrameSize: Int) -> WebSocketClientConfiguration {
         WebSocketClientConfiguration(maxFrameSize: maxFrameSize, closeTimeout: .seconds(10))
     }
+
+    /// A connection the server closed, as reported: its close frame and the run's phase.
+    func closedByServer(_ close: WebSocketCloseFrame?) -> String {
+        "closed by server (\(close.map { "\($0.closeCode) \"\($0.reason ?? "")\"" } ?? "no close frame")) "
+            + schedule.phase(of: LiveBenchClock.monotonic())
+    }
+
+    /// A connection ended by an error, as reported: the error and the run's phase.
+    func ended(by error: any Error) -> String {
+        "\(error) " + schedule.phase(of: LiveBenchClock.monotonic())
+    }
 }
 
 /// Clocks without Foundation on the hot path: monotonic nanoseconds for latencies, wall-clock
@@ -269,44 +280,12 @@ enum LiveBenchClock {
         if delay > 0 { try? await Task.sleep(for: .nanoseconds(delay)) }
     }
 
-    /// `2026-11-29T18:00:00.123Z` for `milliseconds` since 1970 (UTC), without a formatter.
+    /// `2026-11-29T18:00:00.123Z` for `milliseconds` since 1970 (UTC; milliseconds when it has them),
+    /// without a formatter.
     static func rfc3339(milliseconds: Int64) -> String {
-        let days = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
-        var rest = milliseconds - days * 86_400_000
-        let (year, month, day) = XMLScalars.civilDate(daysSince1970: Int(days))
-        let hour = rest / 3_600_000
-        rest -= hour * 3_600_000
-        let minute = rest / 60_000
-        rest -= minute * 60_000
-        let second = rest / 1_000
-        let millisecond = rest - second * 1_000
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(24)
-        func digits(_ value: Int64, _ count: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<count { divisor *= 10 }
-            var value = value
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor))
-                value %= divisor
-                divisor /= 10
-            }
-        }
-        digits(Int64(year), 4)
-        bytes.append(UInt8(ascii: "-"))
-        digits(Int64(month), 2)
-        bytes.append(UInt8(ascii: "-"))
-        digits(Int64(day), 2)
-        bytes.append(UInt8(ascii: "T"))
-        digits(hour, 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(minute, 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(second, 2)
-        bytes.append(UInt8(ascii: "."))
-        digits(millisecond, 3)
-        bytes.append(UInt8(ascii: "Z"))
-        return String(decoding: bytes, as: UTF8.self)
+        var writer = XMLWriter(capacity: 24)
+        writer.appendTimestamp(Date(timeIntervalSince1970: Double(milliseconds) / 1_000))
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }
 
@@ -475,9 +454,7 @@ final class LiveDevice: Sendable {
             state.withLock { state in
                 state.streaming = false
                 if !state.closing && !state.finished {
-                    state.disconnect =
-                        "closed by server (\(close.map { "\($0.closeCode) \"\($0.reason ?? "")\"" } ?? "no close frame")) "
-                        + run.schedule.phase(of: LiveBenchClock.monotonic())
+                    state.disconnect = run.closedByServer(close)
                 }
             }
         } catch {
@@ -486,7 +463,7 @@ final class LiveDevice: Sendable {
                 if state.sessionID == nil {
                     state.connectFailure = "\(error)"
                 } else if !state.closing {
-                    state.disconnect = "\(error) " + run.schedule.phase(of: LiveBenchClock.monotonic())
+                    state.disconnect = run.ended(by: error)
                 }
             }
         }
@@ -755,9 +732,7 @@ final class LiveSpectator: Sendable {
                 state.watching = false
                 // After `finished` or `abandoned` the server closes by design.
                 if !state.closing, state.messages["finished"] == nil, state.messages["abandoned"] == nil {
-                    state.disconnect =
-                        "closed by server (\(close.map { "\($0.closeCode) \"\($0.reason ?? "")\"" } ?? "no close frame")) "
-                        + run.schedule.phase(of: LiveBenchClock.monotonic())
+                    state.disconnect = run.closedByServer(close)
                 }
             }
         } catch {
@@ -765,7 +740,7 @@ final class LiveSpectator: Sendable {
                 if !state.watching {
                     state.connectFailure = "\(error)"
                 } else if !state.closing {
-                    state.disconnect = "\(error) " + run.schedule.phase(of: LiveBenchClock.monotonic())
+                    state.disconnect = run.ended(by: error)
                 }
                 state.watching = false
             }

@@ -2,10 +2,10 @@ import Foundation
 
 /// Appends XML to a byte buffer: markup verbatim, text escaped, numbers in plain decimal notation
 /// (XML Schema's `xsd:decimal` has no exponent) and times as UTC ISO 8601.
-struct XMLWriter {
-    private(set) var bytes: [UInt8] = []
+public struct XMLWriter {
+    public private(set) var bytes: [UInt8] = []
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         bytes.reserveCapacity(capacity)
     }
 
@@ -68,7 +68,7 @@ struct XMLWriter {
     }
 
     /// `2024-05-01T06:30:00Z`, with milliseconds when the time has them.
-    mutating func appendTimestamp(_ date: Date) {
+    public mutating func appendTimestamp(_ date: Date) {
         let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded(.toNearestOrAwayFromZero))
         let (secondsTotal, millisecond) = milliseconds.quotientAndRemainder(dividingBy: 1000)
         var seconds = secondsTotal
