@@ -145,6 +145,14 @@ struct ActivitiesHTTPTests {
             let again = try await api.send(.post, "/api/v1/activities", token: ann.token, json: body)
             #expect(again.status == .ok)
             #expect(again["id"] == created["id"])
+            // A known externalId does not let an invalid body through.
+            let invalidAgain = try await api.send(
+                .post, "/api/v1/activities", token: ann.token,
+                json:
+                    #"{"type":"running","startTime":"2026-09-21T14:13:20Z","externalId":"watch-1","duration":60,"distance":-1}"#
+            )
+            #expect(invalidAgain.status == .unprocessableContent)
+            #expect(invalidAgain.pointers == ["#/distance"])
 
             let manual = try await api.send(
                 .post, "/api/v1/activities", token: ann.token,

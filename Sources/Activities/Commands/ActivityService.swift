@@ -105,11 +105,8 @@ public final class ActivityService: Sendable {
 
     /// Validates and measures a session sent as JSON, unless its `externalId` was imported before.
     /// Every point is checked: bad values are refused, not dropped (the sender is a program that can
-    /// fix them). Store a new one with `commit(_:)`.
+    /// fix them), also when the `externalId` is known. Store a new one with `commit(_:)`.
     public func prepare(_ manual: ManualActivity, by identity: Identity) async throws -> Import {
-        if let existing = try await existing(userID: identity.userID, fileHash: nil, externalID: manual.externalId) {
-            return .duplicate(existing)
-        }
         var track = Track(format: .manual)
         track.startTime = manual.startTime
         track.points = try Self.validatedPoints(manual.points ?? [], limit: configuration.maxJSONPoints)
@@ -131,6 +128,9 @@ public final class ActivityService: Sendable {
         }
         if end == nil { issues.append(("#/duration", "is required when there are no points and no endTime")) }
         guard issues.isEmpty, let end else { throw ActivitiesError(.validation, "Invalid activity.", fields: issues) }
+        if let existing = try await existing(userID: identity.userID, fileHash: nil, externalID: manual.externalId) {
+            return .duplicate(existing)
+        }
         var summary = DeviceSummary()
         summary.elapsedTime = end.timeIntervalSince(manual.startTime)
         summary.distance = manual.distance
