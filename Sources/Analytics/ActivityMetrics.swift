@@ -75,6 +75,53 @@ public struct ActivityMetrics: Sendable, Equatable, Codable {
 }
 
 /// The origin of a calorie figure.
+extension ActivityMetrics {
+    /// Encodes every member.
+    public func encode(to encoder: any Encoder) throws {
+        try encode(to: encoder, collections: true)
+    }
+
+    /// The metrics without laps, splits, best efforts and power curve, for a response that carries
+    /// those beside them.
+    public var summary: some Encodable & Sendable { Summary(metrics: self) }
+
+    private struct Summary: Encodable, Sendable {
+        var metrics: ActivityMetrics
+
+        func encode(to encoder: any Encoder) throws {
+            try metrics.encode(to: encoder, collections: false)
+        }
+    }
+
+    private func encode(to encoder: any Encoder, collections: Bool) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(metricSetVersion, forKey: .metricSetVersion)
+        try container.encode(sport, forKey: .sport)
+        for (value, key) in [
+            (distance, CodingKeys.distance), (elapsedTime, .elapsedTime), (timerTime, .timerTime),
+            (movingTime, .movingTime), (elevationGain, .elevationGain), (elevationLoss, .elevationLoss),
+            (minAltitude, .minAltitude), (maxAltitude, .maxAltitude), (averageSpeed, .averageSpeed),
+            (maxSpeed, .maxSpeed), (averagePace, .averagePace), (averageHeartRate, .averageHeartRate),
+            (maxHeartRate, .maxHeartRate), (averageCadence, .averageCadence), (maxCadence, .maxCadence),
+            (averagePower, .averagePower), (maxPower, .maxPower), (normalizedPower, .normalizedPower),
+            (intensityFactor, .intensityFactor), (trainingStressScore, .trainingStressScore), (trimp, .trimp),
+            (calories, .calories),
+        ] {
+            try container.encodeIfPresent(value, forKey: key)
+        }
+        try container.encodeIfPresent(caloriesSource, forKey: .caloriesSource)
+        if collections {
+            try container.encode(splitsPerKilometre, forKey: .splitsPerKilometre)
+            try container.encode(splitsPerMile, forKey: .splitsPerMile)
+            try container.encode(laps, forKey: .laps)
+            try container.encode(bestEfforts, forKey: .bestEfforts)
+            try container.encode(powerCurve, forKey: .powerCurve)
+        }
+        try container.encodeIfPresent(heartRateZones, forKey: .heartRateZones)
+        try container.encodeIfPresent(powerZones, forKey: .powerZones)
+    }
+}
+
 public enum CaloriesSource: String, Sendable, Equatable, Codable {
     /// The device's own total.
     case device

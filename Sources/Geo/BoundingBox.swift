@@ -17,7 +17,9 @@ public struct BoundingBox: Sendable, Equatable, Hashable, Codable {
         self.maxLongitude = maxLongitude
     }
 
-    /// The box around `coordinates`, ignoring invalid ones; `nil` when none is valid.
+    /// The box around `coordinates`, ignoring invalid ones; `nil` when none is valid. Inlinable, so
+    /// that it is specialized for the caller's sequence (one pass over a lazy view, no array).
+    @inlinable
     public init?(_ coordinates: some Sequence<Coordinate>) {
         var box: BoundingBox?
         for coordinate in coordinates where coordinate.isValid {

@@ -1,5 +1,6 @@
 import Activities
 import ActivityFiles
+import Analytics
 import App
 import ArgumentParser
 import Foundation
@@ -14,7 +15,8 @@ struct Bench: AsyncParsableCommand {
         subcommands: [BenchDecode.self, BenchIngest.self, BenchEvents.self, BenchLive.self])
 }
 
-/// Decodes each file repeatedly and prints the median time and records per second as JSON lines.
+/// Decodes each file repeatedly, computes its metrics as many times, and prints the median times
+/// and records per second as JSON lines.
 struct BenchDecode: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "decode", abstract: "Time the file decoders.")
 
@@ -30,22 +32,29 @@ struct BenchDecode: ParsableCommand {
                 let (format, gzipped) = ActivityFile.format(ofFileName: path)
             else { throw ValidationError("cannot read \(path) as an activity file") }
             let bytes = Array(data)
-            var times: [Double] = []
-            var records = 0
-            let clock = ContinuousClock()
-            for _ in 0..<runs {
-                var track: Track?
-                let elapsed = try clock.measure {
-                    track = try ActivityFile.decode(bytes, format: format, gzipped: gzipped, maxInflatedSize: 1 << 30)
-                }
-                records = track?.points.count ?? 0
-                times.append(Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+            var track = Track(format: format)
+            let median = try Self.median(runs) {
+                track = try ActivityFile.decode(bytes, format: format, gzipped: gzipped, maxInflatedSize: 1 << 30)
             }
-            let median = times.sorted()[times.count / 2]
+            let metrics = Self.median(runs) { _ = ActivityMetrics.compute(track: track) }
+            let records = track.points.count
             print(
-                #"{"file":"\#(path)","records":\#(records),"medianSeconds":\#(median),"recordsPerSecond":\#(Double(records) / median)}"#
+                #"{"file":"\#(path)","records":\#(records),"medianSeconds":\#(median),"recordsPerSecond":\#(Double(records) / median),"metricsMedianSeconds":\#(metrics)}"#
             )
         }
+    }
+}
+
+extension BenchDecode {
+    /// The median of `runs` timings of `body`, in seconds.
+    static func median(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
+        let clock = ContinuousClock()
+        var times: [Double] = []
+        for _ in 0..<max(1, runs) {
+            let elapsed = try clock.measure(body)
+            times.append(Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+        }
+        return times.sorted()[times.count / 2]
     }
 }
 

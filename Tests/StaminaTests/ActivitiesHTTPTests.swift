@@ -24,7 +24,14 @@ struct ActivitiesHTTPTests {
             #expect(created["visibility"] == "followers")
             #expect(created["polyline"]?.isEmpty == false)
             #expect((created.json["routeGeoJson"] as? [String: Any])?["type"] as? String == "Feature")
-            #expect(created.json["metricsSummary"] is [String: Any])
+            // Single values in metricsSummary; the collections once, beside it.
+            let summary = try #require(created.json["metricsSummary"] as? [String: Any])
+            #expect(summary["distance"] is Double)
+            for collection in ["splitsPerKilometre", "splitsPerMile", "laps", "bestEfforts", "powerCurve"] {
+                #expect(summary[collection] == nil, "\(collection)")
+            }
+            #expect(((created.json["splits"] as? [String: Any])?["kilometre"] as? [Any])?.isEmpty == false)
+            #expect((created.json["laps"] as? [Any])?.isEmpty == false)
 
             let again = try await api.upload(file, fileName: "same-ride.fit", token: ann.token)
             #expect(again.status == .ok)

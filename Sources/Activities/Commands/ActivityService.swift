@@ -17,6 +17,8 @@ public enum Import: Sendable {
 /// A new activity with its metrics and points; its original file and point partitions are in
 /// place. Only `ActivityService.commit(_:)` writes it, so callers may render it meanwhile.
 public struct PreparedActivity: Sendable {
+    /// The activity to store, but for `metricsJSON`: `commit(_:)` encodes `metrics` into it, off the
+    /// path of a response rendered meanwhile.
     public var activity: Activity
     public var metrics: ActivityMetrics
     public var points: [TrackPoint]
@@ -192,7 +194,9 @@ public final class ActivityService: Sendable {
     /// Stores a prepared activity, its points and `ActivityRecorded` in one transaction. When the
     /// same file or client id was stored meanwhile, that activity is returned instead.
     public func commit(_ prepared: PreparedActivity) async throws -> Recorded {
-        let activity = prepared.activity
+        var complete = prepared.activity
+        complete.metricsJSON = Self.encode(prepared.metrics)
+        let activity = complete
         do {
             try await database.transaction { session in
                 try await self.store.insert(activity, points: prepared.encoded, in: session)
@@ -242,7 +246,6 @@ public final class ActivityService: Sendable {
         summary.averagePower = metrics.averagePower
         summary.maxPower = metrics.maxPower
         summary.normalizedPower = metrics.normalizedPower
-        let coordinates = track.points.compactMap(\.coordinate)
         let time = now()
         return Activity(
             id: newID(), userID: userID, sport: metrics.sport.rawValue, subSport: track.subSport,
@@ -250,8 +253,9 @@ public final class ActivityService: Sendable {
             description: options.description, startTime: start, endTime: start.addingTimeInterval(duration),
             timeZone: profile?.timeZone ?? "UTC",
             visibility: options.visibility ?? profile?.defaultVisibility ?? .private, summary: summary, source: source,
-            externalID: options.externalID, pointCount: track.points.count, bounds: BoundingBox(coordinates),
-            metricsJSON: Self.encode(metrics), metricSetVersion: metrics.metricSetVersion, createdAt: time,
+            externalID: options.externalID, pointCount: track.points.count,
+            bounds: BoundingBox(track.points.lazy.compactMap(\.coordinate)), metricsJSON: "",
+            metricSetVersion: metrics.metricSetVersion, createdAt: time,
             updatedAt: time)
     }
 

@@ -115,7 +115,7 @@ struct ActivityDetailResponse: Encodable {
     func encode(to encoder: any Encoder) throws {
         try summary.encode(to: encoder)
         var container = encoder.container(keyedBy: Keys.self)
-        try container.encodeIfPresent(metrics, forKey: .metricsSummary)
+        try container.encodeIfPresent(metrics?.summary, forKey: .metricsSummary)
         try container.encode(metrics?.laps ?? [], forKey: .laps)
         try container.encode(
             Splits(kilometre: metrics?.splitsPerKilometre ?? [], mile: metrics?.splitsPerMile ?? []), forKey: .splits)
