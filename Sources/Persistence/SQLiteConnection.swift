@@ -92,6 +92,29 @@ final class SQLiteConnection: Sendable {
         }
     }
 
+    /// Hands checkpoints to `checkpointer`: after each commit of this connection SQLite reports the
+    /// WAL's size to it (`sqlite3_wal_hook`), in place of the automatic checkpoint that would
+    /// otherwise run inside the commit crossing `wal_autocheckpoint`. The connection keeps
+    /// `checkpointer` alive while open.
+    func checkpoint(with checkpointer: SQLiteCheckpointer) {
+        state.withLock { state in
+            guard let handle = state.handle else { return }
+            state.checkpointer = checkpointer
+            sqlite3_wal_hook(
+                handle,
+                { context, handle, _, pages in
+                    let checkpointer = Unmanaged<SQLiteCheckpointer>.fromOpaque(context!).takeUnretainedValue()
+                    if checkpointer.committed(walPages: Int(pages)) == .now {
+                        // After the one beside it, if any (a second checkpoint would find the lock
+                        // taken and do nothing), and inside the commit, as SQLite's own does.
+                        checkpointer.waitUntilIdle()
+                        sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                    }
+                    return SQLITE_OK
+                }, Unmanaged.passUnretained(checkpointer).toOpaque())
+        }
+    }
+
     /// Finalises the cached statements and closes the connection; later statements fail.
     func close() {
         state.withLock { $0.close() }
@@ -202,6 +225,8 @@ private let initialized = sqlite3_initialize()
 /// What the connection's mutex guards: the handle and the compiled statements.
 private struct State {
     var handle: OpaquePointer?
+    /// Receives the WAL hook's calls, see `SQLiteConnection.checkpoint(with:)`.
+    var checkpointer: SQLiteCheckpointer?
     var cache: [String: CachedStatement] = [:]
     /// Counts lookups; a statement's last one orders evictions.
     var clock: UInt64 = 0
@@ -265,6 +290,7 @@ private struct State {
         cache = [:]
         sqlite3_close_v2(handle)
         handle = nil
+        checkpointer = nil
     }
 }
 

@@ -13,13 +13,17 @@ public final class SQLiteDatabase: Database {
     public let path: String
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
+    let checkpointer: SQLiteCheckpointer
     private let writeLock = AsyncMutex()
     private let nextReader = ReaderCursor()
 
-    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection]) {
+    private init(
+        path: String, writer: SQLiteConnection, readers: [SQLiteConnection], checkpointer: SQLiteCheckpointer
+    ) {
         self.path = path
         self.writer = writer
         self.readers = readers
+        self.checkpointer = checkpointer
     }
 
     /// Opens (creating if needed) the database file at `path`.
@@ -32,14 +36,17 @@ public final class SQLiteDatabase: Database {
         } catch {
             throw DatabaseError(code: .unavailable, message: "cannot open SQLite database at \(path)", cause: error)
         }
-        let writer = try SQLiteConnection.open(path: path, pragmas: pragmas + ["PRAGMA journal_mode=WAL"])
+        let writer = try SQLiteConnection.open(
+            path: path, pragmas: pragmas + ["PRAGMA journal_mode=WAL", "PRAGMA wal_autocheckpoint=0"])
+        let checkpointer = SQLiteCheckpointer(connection: try SQLiteConnection.open(path: path, pragmas: pragmas))
+        writer.checkpoint(with: checkpointer)
         var readerConnections: [SQLiteConnection] = []
         for _ in 0..<max(1, readers) {
             readerConnections.append(try SQLiteConnection.open(path: path, pragmas: pragmas))
         }
         logger.debug(
             "opened SQLite database", metadata: ["path": "\(path)", "sqlite": "\(SQLiteConnection.libraryVersion)"])
-        return SQLiteDatabase(path: path, writer: writer, readers: readerConnections)
+        return SQLiteDatabase(path: path, writer: writer, readers: readerConnections, checkpointer: checkpointer)
     }
 
     /// Every connection's settings. Recursive triggers stay off as in SQLite's default (Debian's
@@ -78,6 +85,7 @@ public final class SQLiteDatabase: Database {
 
     /// Closes every connection; the database cannot be used afterwards.
     public func close() async {
+        checkpointer.close()
         for connection in readers + [writer] {
             connection.close()
         }

@@ -102,6 +102,30 @@ struct SQLiteConnectionTests {
         }
     }
 
+    @Test("the WAL is checkpointed beside commits, and by the writer itself past the limit, so it stays bounded")
+    func backgroundCheckpoints() async throws {
+        try await withDatabase { database in
+            _ = try await database.transaction { try await $0.query("CREATE TABLE files (data BLOB NOT NULL)") }
+            let blob = SQLValue.blob([UInt8](repeating: 7, count: 256 * 1024))
+            // 40 MB in 160 commits, faster than checkpoints beside them catch up: 10,000 pages of
+            // WAL without the limit.
+            for _ in 0..<160 {
+                _ = try await database.transaction { try await $0.query("INSERT INTO files VALUES ($1)", [blob]) }
+            }
+            for _ in 0..<200 where database.checkpointer.completed == 0 {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(database.checkpointer.completed > 0)
+            let wal = try FileManager.default.attributesOfItem(atPath: database.path + "-wal")[.size] as? Int ?? 0
+            #expect(wal < 24 * 1024 * 1024, "the WAL grew to \(wal) bytes")
+            let row = try await database.read {
+                try await $0.first("SELECT count(*) AS n, sum(length(data)) AS size FROM files")
+            }
+            #expect(try row?.int("n") == 160)
+            #expect(try row?.int("size") == 160 * 256 * 1024)
+        }
+    }
+
     @Test("several statements in one string are refused before any runs; a trailing comment is fine")
     func oneStatementPerCall() async throws {
         try await withDatabase { database in
