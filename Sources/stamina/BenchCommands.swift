@@ -15,8 +15,8 @@ struct Bench: AsyncParsableCommand {
         subcommands: [BenchDecode.self, BenchIngest.self, BenchEvents.self, BenchLive.self])
 }
 
-/// Decodes each file repeatedly, computes its metrics as many times, and prints the median times
-/// and records per second as JSON lines.
+/// Decodes each file repeatedly, computes its metrics and packs its points for the store as many
+/// times, and prints the median times and records per second as JSON lines.
 struct BenchDecode: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "decode", abstract: "Time the file decoders.")
 
@@ -37,9 +37,10 @@ struct BenchDecode: ParsableCommand {
                 track = try ActivityFile.decode(bytes, format: format, gzipped: gzipped, maxInflatedSize: 1 << 30)
             }
             let metrics = Self.median(runs) { _ = ActivityMetrics.compute(track: track) }
+            let packing = Self.median(runs) { _ = SQLActivityStore().encode(track.points, for: .sqlite) }
             let records = track.points.count
             print(
-                #"{"file":"\#(path)","records":\#(records),"medianSeconds":\#(median),"recordsPerSecond":\#(Double(records) / median),"metricsMedianSeconds":\#(metrics)}"#
+                #"{"file":"\#(path)","records":\#(records),"medianSeconds":\#(median),"recordsPerSecond":\#(Double(records) / median),"metricsMedianSeconds":\#(metrics),"packingMedianSeconds":\#(packing)}"#
             )
         }
     }

@@ -92,33 +92,39 @@ public enum PointChunk {
 
     static func encode(_ points: UnsafeBufferPointer<TrackPoint>) -> [UInt8] {
         let count = points.count
-        var writer = ColumnWriter(capacity: headerSize + 16 + 4 * count)
-        writer.bytes.append(version)
-        withUnsafeBytes(of: UInt32(count).littleEndian) { writer.bytes += $0 }
-        var values: [Double] = []
-        values.reserveCapacity(count)
-        for point in points { values.append(point.time.timeIntervalSinceReferenceDate) }
-        writer.append(values)
-        var bitmap = [UInt8](repeating: 0, count: (count + 7) / 8)
+        let bitmapSize = (count + 7) / 8
+        // One pass over the points (152 bytes each) gathers every column, present values first.
+        let columns = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, (1 + fieldCount) * count))
+        defer { columns.deallocate() }
+        var bitmaps = [UInt8](repeating: 0, count: fieldCount * bitmapSize)
+        var present = [Int](repeating: 0, count: fieldCount)
+        for index in 0..<count {
+            let point = points[index]
+            columns[index] = point.time.timeIntervalSinceReferenceDate
+            for field in 0..<fieldCount {
+                guard let number = value(field, of: point) else { continue }
+                columns[(1 + field) * count + present[field]] = number
+                present[field] += 1
+                bitmaps[field * bitmapSize + index / 8] |= 1 << UInt8(index % 8)
+            }
+        }
+        let writer = ColumnWriter(points: count)
+        writer.append(version)
+        writer.append(littleEndian: UInt32(count))
+        writer.append(column: UnsafeBufferPointer(rebasing: columns[0..<count]))
         for field in 0..<fieldCount {
-            values.removeAll(keepingCapacity: true)
-            for index in 0..<count {
-                guard let number = value(field, of: points[index]) else { continue }
-                values.append(number)
-                bitmap[index / 8] |= 1 << UInt8(index % 8)
-            }
-            switch values.count {
+            switch present[field] {
             case 0:
-                writer.bytes.append(0)
+                writer.append(0)
+                continue
             case count:
-                writer.bytes.append(1)
-                writer.append(values)
+                writer.append(1)
             default:
-                writer.bytes.append(2)
-                writer.bytes += bitmap
-                writer.append(values)
+                writer.append(2)
+                writer.append(bitmaps[field * bitmapSize..<(field + 1) * bitmapSize])
             }
-            for index in bitmap.indices { bitmap[index] = 0 }
+            let start = (1 + field) * count
+            writer.append(column: UnsafeBufferPointer(rebasing: columns[start..<start + present[field]]))
         }
         return writer.bytes
     }

@@ -1,54 +1,111 @@
-/// Writes columns of `Float64` values in `PointChunk`'s column encodings: raw, or as integers
-/// scaled by a power of ten or of two, their successive differences as zigzag varints.
-struct ColumnWriter {
-    var bytes: [UInt8]
-    /// The scaled integers of the candidate encodings, kept between columns.
-    private var decimal: [Int64] = []
-    private var binary: [Int64] = []
+/// Writes `PointChunk`'s header and columns into a buffer sized for the worst case: a column is
+/// raw, or integers scaled by a power of ten or of two with their successive differences as zigzag
+/// varints, whichever is exact and smallest.
+final class ColumnWriter {
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var count = 0
+    /// The scaled integers of the two candidate encodings.
+    private let decimal: UnsafeMutableBufferPointer<Int64>
+    private let binary: UnsafeMutableBufferPointer<Int64>
 
-    init(capacity: Int) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+    /// A writer for a chunk of `points` points: header, times and nine fields, each column no
+    /// larger than raw plus its two encoding bytes.
+    init(points: Int) {
+        let column = 2 + 8 * points
+        buffer = .allocate(byteCount: 5 + 10 * (1 + column) + 9 * (points + 7) / 8, alignment: 8)
+        decimal = .allocate(capacity: max(1, points))
+        binary = .allocate(capacity: max(1, points))
     }
 
-    /// Appends the column of `values` in its smallest exact encoding.
-    mutating func append(_ values: [Double]) {
+    deinit {
+        buffer.deallocate()
+        decimal.deallocate()
+        binary.deallocate()
+    }
+
+    /// What was written.
+    var bytes: [UInt8] { Array(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
+
+    func append(_ byte: UInt8) {
+        buffer[count] = byte
+        count += 1
+    }
+
+    func append(_ bytes: some Collection<UInt8>) {
+        for byte in bytes { append(byte) }
+    }
+
+    func append(littleEndian value: UInt32) {
+        buffer.storeBytes(of: value.littleEndian, toByteOffset: count, as: UInt32.self)
+        count += 4
+    }
+
+    /// Appends the column of `values` in its smallest exact encoding. Decimal first, the form of
+    /// device text (GPX, TCX): taken at once when its varints average at most two bytes.
+    func append(column values: UnsafeBufferPointer<Double>) {
         var best: (tag: UInt8, parameter: Int, size: Int)?
         if let digits = ColumnScale.decimalDigits(values),
-            let size = Self.scale(values, by: .decimal(digits), into: &decimal)
+            let size = Self.scale(values, power: ColumnScale.powersOfTen[digits], into: decimal)
         {
             best = (1, digits, size)
         }
-        if let exponent = ColumnScale.binaryExponent(values),
-            let size = Self.scale(values, by: .binary(exponent), into: &binary), size < best?.size ?? .max
+        if best.map({ $0.size > 2 * values.count }) ?? true, let exponent = ColumnScale.binaryExponent(values),
+            let size = Self.scale(values, exponent: exponent, into: binary), size < best?.size ?? .max
         {
             best = (2, exponent, size)
         }
         guard let best, best.size < 8 * values.count else {
-            bytes.append(0)
+            append(0)
             for value in values {
-                withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 }
+                buffer.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: count, as: UInt64.self)
+                count += 8
             }
             return
         }
-        bytes.append(best.tag)
-        bytes.append(UInt8(best.parameter))
+        append(best.tag)
+        append(UInt8(best.parameter))
         var previous: Int64 = 0
-        for integer in best.tag == 1 ? decimal : binary {
-            Self.appendVarint(integer &- previous, to: &bytes)
+        for integer in (best.tag == 1 ? decimal : binary).prefix(values.count) {
+            var rest = Self.zigzag(integer &- previous)
+            while rest >= 0x80 {
+                append(UInt8(truncatingIfNeeded: rest) | 0x80)
+                rest >>= 7
+            }
+            append(UInt8(rest))
             previous = integer
         }
     }
 
-    /// Fills `integers` with the scaled values and returns the size of their varints, or nil when
-    /// some value does not come back bit for bit.
-    private static func scale(_ values: [Double], by scale: ColumnScale, into integers: inout [Int64]) -> Int? {
-        integers.removeAll(keepingCapacity: true)
+    /// Fills `integers` with `value · power`, and returns the size of their varints, or nil when
+    /// some value does not come back bit for bit from `integer / power`.
+    private static func scale(
+        _ values: UnsafeBufferPointer<Double>, power: Double, into integers: UnsafeMutableBufferPointer<Int64>
+    ) -> Int? {
         var size = 0
         var previous: Int64 = 0
-        for value in values {
-            guard let integer = scale.integer(value) else { return nil }
-            integers.append(integer)
+        for (index, value) in values.enumerated() {
+            guard let integer = ColumnScale.decimalInteger(value, power: power) else { return nil }
+            integers[index] = integer
+            size += varintSize(integer &- previous)
+            previous = integer
+        }
+        return size
+    }
+
+    /// As above for `value · 2^exponent`, which is exact as long as it is an integer.
+    private static func scale(
+        _ values: UnsafeBufferPointer<Double>, exponent: Int, into integers: UnsafeMutableBufferPointer<Int64>
+    ) -> Int? {
+        let factor = Double(sign: .plus, exponent: exponent, significand: 1)
+        var size = 0
+        var previous: Int64 = 0
+        for (index, value) in values.enumerated() {
+            let scaled = value * factor
+            guard abs(scaled) <= ColumnScale.exactLimit, scaled.rounded(.toNearestOrEven) == scaled,
+                value.sign == .plus || value != 0
+            else { return nil }
+            let integer = Int64(scaled)
+            integers[index] = integer
             size += varintSize(integer &- previous)
             previous = integer
         }
@@ -61,15 +118,6 @@ struct ColumnWriter {
 
     static func varintSize(_ value: Int64) -> Int {
         (64 - (zigzag(value) | 1).leadingZeroBitCount + 6) / 7
-    }
-
-    static func appendVarint(_ value: Int64, to bytes: inout [UInt8]) {
-        var rest = zigzag(value)
-        while rest >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
-            rest >>= 7
-        }
-        bytes.append(UInt8(rest))
     }
 }
 
@@ -114,16 +162,27 @@ struct ColumnReader {
                         bitPattern: UInt64(
                             littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * index, as: UInt64.self))))
             }
-        case 1, 2:
-            let parameter = Int(try byte(what: what()))
-            let scale = encoding == 1 ? ColumnScale.decimal(parameter) : .binary(parameter)
-            guard scale.isValid else {
-                throw PointChunk.CorruptChunk(reason: "\(what()) has an unknown scale \(parameter)")
+        case 1:
+            let digits = Int(try byte(what: what()))
+            guard digits < ColumnScale.powersOfTen.count else {
+                throw PointChunk.CorruptChunk(reason: "\(what()) has an unknown scale \(digits)")
             }
+            let power = ColumnScale.powersOfTen[digits]
             var integer: Int64 = 0
             for _ in 0..<count {
                 integer &+= try varint(what: what())
-                values.append(scale.value(integer))
+                values.append(Double(integer) / power)
+            }
+        case 2:
+            let exponent = Int(try byte(what: what()))
+            guard exponent < 64 else {
+                throw PointChunk.CorruptChunk(reason: "\(what()) has an unknown scale \(exponent)")
+            }
+            let factor = Double(sign: .plus, exponent: -exponent, significand: 1)
+            var integer: Int64 = 0
+            for _ in 0..<count {
+                integer &+= try varint(what: what())
+                values.append(Double(integer) * factor)
             }
         default:
             throw PointChunk.CorruptChunk(reason: "\(what()) has an unknown encoding \(encoding)")
@@ -144,47 +203,26 @@ struct ColumnReader {
     }
 }
 
-/// The integer form of a column: value = m / 10^d, or value = m · 2^-e.
+/// The integer forms of a column: value = m / 10^d, or value = m · 2^-e.
 enum ColumnScale {
-    case decimal(Int)
-    case binary(Int)
-
     static let powersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
     /// Integers up to 2^53 convert to and from `Double` exactly.
     static let exactLimit: Double = 9_007_199_254_740_992
 
-    var isValid: Bool {
-        switch self {
-        case .decimal(let digits): digits < Self.powersOfTen.count
-        case .binary(let exponent): exponent < 64
-        }
-    }
-
-    func value(_ integer: Int64) -> Double {
-        switch self {
-        case .decimal(let digits): Double(integer) / Self.powersOfTen[digits]
-        case .binary(let exponent): Double(integer) * Double(sign: .plus, exponent: -exponent, significand: 1)
-        }
-    }
-
-    /// The integer `value` scales to, when it converts back to exactly `value`.
+    /// `value · power` as an integer, when `integer / power` is exactly `value`.
     @inline(__always)
-    func integer(_ value: Double) -> Int64? {
-        let scaled: Double
-        switch self {
-        case .decimal(let digits): scaled = (value * Self.powersOfTen[digits]).rounded()
-        case .binary(let exponent): scaled = value * Double(sign: .plus, exponent: exponent, significand: 1)
-        }
-        guard abs(scaled) <= Self.exactLimit else { return nil }  // also refuses NaN
+    static func decimalInteger(_ value: Double, power: Double) -> Int64? {
+        let scaled = (value * power).rounded(.toNearestOrEven)
+        guard abs(scaled) <= exactLimit else { return nil }  // also refuses NaN
         let integer = Int64(scaled)
-        return self.value(integer).bitPattern == value.bitPattern ? integer : nil
+        return (Double(integer) / power).bitPattern == value.bitPattern ? integer : nil
     }
 
     /// The fewest decimal digits (up to 9) with which every value comes back from its integer.
-    static func decimalDigits(_ values: [Double]) -> Int? {
+    static func decimalDigits(_ values: UnsafeBufferPointer<Double>) -> Int? {
         var digits = 0
         for value in values {
-            while ColumnScale.decimal(digits).integer(value) == nil {
+            while decimalInteger(value, power: powersOfTen[digits]) == nil {
                 digits += 1
                 if digits == powersOfTen.count { return nil }
             }
@@ -193,7 +231,7 @@ enum ColumnScale {
     }
 
     /// The fewest binary fraction digits (up to 63) that make every value an integer.
-    static func binaryExponent(_ values: [Double]) -> Int? {
+    static func binaryExponent(_ values: UnsafeBufferPointer<Double>) -> Int? {
         var exponent = 0
         for value in values where value != 0 {
             guard value.isFinite else { return nil }
