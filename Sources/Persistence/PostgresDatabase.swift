@@ -10,6 +10,10 @@ public final class PostgresDatabase: Database {
     public let dialect = SQLDialect.postgres
     public let commits = CommitSignal()
     private let client: PostgresClient
+    /// Signalled by `run()` right before it runs the pool. A lease waits for it (a second at most):
+    /// one made earlier, say by migrations racing the pool's start, would wait for the pool all the
+    /// same, but PostgresNIO logs a warning about it.
+    private let started = CommitSignal()
     /// The commit listener's own connection (outside the pool, so that it can be closed on shutdown).
     private let listenerConfiguration: PostgresConnection.Configuration
     private let logger: Logger
@@ -70,7 +74,10 @@ public final class PostgresDatabase: Database {
 
     public func run() async throws {
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.client.run() }
+            group.addTask {
+                self.started.signal()
+                await self.client.run()
+            }
             group.addTask { await cancelWhenGracefulShutdown { await self.listenForCommits() } }
         }
     }
@@ -110,6 +117,7 @@ public final class PostgresDatabase: Database {
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
+        await started.wait(after: 0, timeout: .seconds(1))
         do {
             return try await client.withConnection { connection in
                 try await body(PostgresSession(connection: connection, logger: self.logger))
@@ -120,6 +128,7 @@ public final class PostgresDatabase: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
+        await started.wait(after: 0, timeout: .seconds(1))
         defer { commits.signal() }
         do {
             return try await client.withTransaction(logger: logger) { connection in
