@@ -102,12 +102,16 @@ struct DeviceConnection {
 
     /// Handles one message; false once the connection is done (finished).
     private mutating func handle(_ text: String) async throws -> Bool {
-        let message: DeviceMessage
-        do {
-            message = try JSONCoding.decoder.decode(DeviceMessage.self, from: Data(text.utf8))
-        } catch {
-            try await send(ServerFrame.ErrorFrame(LiveError(.invalidMessage, Self.describe(error))))
-            return true
+        var message = DeviceMessage(type: "points")
+        if let points = PointsMessageParser.points(text) {
+            message.points = points
+        } else {
+            do {
+                message = try JSONCoding.decoder.decode(DeviceMessage.self, from: Data(text.utf8))
+            } catch {
+                try await send(ServerFrame.ErrorFrame(LiveError(.invalidMessage, Self.describe(error))))
+                return true
+            }
         }
         if message.type == "start" {
             do {

@@ -18,7 +18,7 @@ struct DeviceMessage: Decodable {
 }
 
 /// A point as it travels in JSON, to and from the server.
-struct WirePoint: Codable, Sendable {
+struct WirePoint: Codable, Sendable, Equatable {
     var seq: Int64
     var time: Date
     var latitude: Double?
@@ -30,6 +30,24 @@ struct WirePoint: Codable, Sendable {
     var cadence: Double?
     var power: Double?
     var temperature: Double?
+
+    init(
+        seq: Int64, time: Date, latitude: Double? = nil, longitude: Double? = nil, altitude: Double? = nil,
+        distance: Double? = nil, speed: Double? = nil, heartRate: Double? = nil, cadence: Double? = nil,
+        power: Double? = nil, temperature: Double? = nil
+    ) {
+        self.seq = seq
+        self.time = time
+        self.latitude = latitude
+        self.longitude = longitude
+        self.altitude = altitude
+        self.distance = distance
+        self.speed = speed
+        self.heartRate = heartRate
+        self.cadence = cadence
+        self.power = power
+        self.temperature = temperature
+    }
 
     init(_ live: LivePoint, hidePosition: Bool = false) {
         let point = live.point
