@@ -47,6 +47,25 @@ public struct Outbox: Sendable {
                 """
             ],
             postgres: []),
+        // SQLite runs one write transaction at a time, so the last row's position (the rowid, at
+        // the right edge of the table's b-tree) is as good a head as a row of its own, and cheaper:
+        // an append then writes the page it inserts into and no other. Neither index was read by
+        // any query; each cost a page (at a random place: UUIDs) in every commit's WAL frames.
+        Migration(
+            module: "eventlog", version: 6, name: "outbox without head row and unread indexes",
+            sqlite: [
+                """
+                CREATE TABLE outbox_rebuilt (
+                    position INTEGER PRIMARY KEY, event_id TEXT NOT NULL, event_type TEXT NOT NULL,
+                    schema_version INTEGER NOT NULL, aggregate_type TEXT NOT NULL, aggregate_id TEXT NOT NULL,
+                    occurred_at REAL NOT NULL, causation_id TEXT, correlation_id TEXT, payload TEXT NOT NULL)
+                """,
+                "INSERT INTO outbox_rebuilt SELECT \(columns.joined(separator: ", ")) FROM outbox",
+                "DROP TABLE outbox",
+                "ALTER TABLE outbox_rebuilt RENAME TO outbox",
+                "DROP TABLE outbox_head",
+            ],
+            postgres: []),
     ]
 
     /// One row holding the last position handed out: appends take its row lock, which serialises
@@ -69,8 +88,9 @@ public struct Outbox: Sendable {
 
     /// Appends events inside the caller's transaction and returns their envelopes.
     ///
-    /// Positions are gap-free and commit in order: the append takes the row lock of `outbox_head`,
-    /// held until commit, so a later position never commits before an earlier one. It is one statement
+    /// Positions are gap-free and commit in order: on PostgreSQL the append takes the row lock of
+    /// `outbox_head`, held until commit, so a later position never commits before an earlier one; on
+    /// SQLite, whose write transactions run one at a time, it follows the last row. It is one statement
     /// per 1,000 events; on PostgreSQL it also notifies `PostgresDatabase.commitChannel` (delivered
     /// at commit) so that dispatchers in other processes wake up. Call it last in a transaction to keep the
     /// lock short.
@@ -80,9 +100,7 @@ public struct Outbox: Sendable {
         correlationID: UUID? = nil
     ) async throws -> [EventEnvelope] {
         guard !events.isEmpty else { return [] }
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = .sortedKeys
+        let encoder = Self.encoder
         let envelopes = try events.map { event in
             EventEnvelope(
                 position: 0, eventID: newID(), eventType: type(of: event).eventType,
@@ -103,6 +121,14 @@ public struct Outbox: Sendable {
         }
         return appended
     }
+
+    /// Payloads: ISO 8601 dates, sorted keys.
+    static let encoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
 
     /// Events per `INSERT`, well below both engines' limits on bound parameters.
     static let rowsPerStatement = 1_000
@@ -138,12 +164,12 @@ public struct Outbox: Sendable {
             return Int64(try head?.int("base") ?? 0)
         }
         // The head is read once, before any row is inserted: SQLite materialises the SELECT of an
-        // INSERT into a table with triggers before it inserts the first row.
+        // INSERT into the table it reads before it inserts the first row.
         let positions = try await session.query(
             """
             WITH e (\(list)) AS (VALUES \(Self.placeholders(rows: envelopes.count, from: 1)))
             INSERT INTO outbox (\(list))
-            SELECT (SELECT position FROM outbox_head WHERE id = 1) + e.position, \(fields) FROM e
+            SELECT (SELECT COALESCE(MAX(position), 0) FROM outbox) + e.position, \(fields) FROM e
             RETURNING position
             """, binds)
         return Int64(try positions.map { try $0.int("position") }.min() ?? 1) - 1
@@ -160,7 +186,7 @@ public struct Outbox: Sendable {
             guard dialect == .postgres else {
                 let values = columns.dropFirst().indices.map { "$\($0)" }.joined(separator: ", ")
                 return """
-                    INSERT INTO outbox (\(list)) SELECT position + 1, \(values) FROM outbox_head WHERE id = 1
+                    INSERT INTO outbox (\(list)) SELECT COALESCE(MAX(position), 0) + 1, \(values) FROM outbox
                     RETURNING position - 1 AS base
                     """
             }
@@ -199,7 +225,11 @@ public struct Outbox: Sendable {
 
     /// The last position handed out.
     public static func head(in session: any DatabaseSession) async throws -> Int64 {
-        Int64(try await session.first("SELECT position FROM outbox_head WHERE id = 1")?.int("position") ?? 0)
+        let sql =
+            session.dialect == .postgres
+            ? "SELECT position FROM outbox_head WHERE id = 1"
+            : "SELECT COALESCE(MAX(position), 0) AS position FROM outbox"
+        return Int64(try await session.first(sql)?.int("position") ?? 0)
     }
 
     /// Reads events after `position`, in order (for operators, tests and, later, dispatchers).

@@ -77,6 +77,26 @@ struct PersistenceTests {
         }
     }
 
+    @Test("an SQLite outbox written before it lost its head row keeps its events, and appends go on after them")
+    func outboxRebuildKeepsEvents() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stamina-outbox-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try await SQLiteDatabase.open(
+            path: directory.appendingPathComponent("stamina.sqlite").path, logger: TestDatabase.logger)
+        let outbox = Outbox()
+        let before = Migrations.all.filter { !($0.module == "eventlog" && $0.version >= 6) }
+        try await Migrator(before).migrate(database, logger: TestDatabase.logger)
+        let old = [Pinged(id: UUID()), Pinged(id: UUID()), Pinged(id: UUID())]
+        _ = try await database.transaction { try await outbox.append(old, in: $0) }
+        try await Migrator(Migrations.all).migrate(database, logger: TestDatabase.logger)
+        _ = try await database.transaction { try await outbox.append([Pinged(id: UUID())], in: $0) }
+        let events = try await database.read { try await outbox.read(after: 0, limit: 10, in: $0) }
+        #expect(events.map(\.position) == [1, 2, 3, 4])
+        #expect(events.prefix(3).map(\.aggregateID) == old.map(\.id))
+        #expect(try await database.read { try await Outbox.head(in: $0) } == 4)
+        await database.close()
+    }
+
     @Test("a large append spans several statements and returns the positions it stored", arguments: Backend.allCases)
     func largeOutboxAppend(backend: Backend) async throws {
         try await TestDatabase.with(backend) { database in
