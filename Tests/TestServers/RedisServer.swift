@@ -159,13 +159,17 @@ public struct TestSupportError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Ports handed out by ``freePort()``, never the same twice in this process (the kernel's port 0 may be).
-private let nextPort = Atomic<Int>(Int.random(in: 20_000..<40_000))
+/// Ports handed out by ``freePort()``, never the same twice in this process (the kernel's port 0 may be),
+/// and below Linux's ephemeral range (32,768–60,999): a port from there may belong to a broker of
+/// librdkafka's mock cluster that a test has taken down, and that must listen on it again when it
+/// comes back up (librdkafka 2.0.2 aborts the process when it cannot).
+private let nextPort = Atomic<Int>(Int.random(in: 0..<portRange.count))
+private let portRange = 20_000..<32_768
 
 /// A loopback port nothing listens on (right now), and that no other test of this process was given.
 public func freePort() async throws -> Int {
     for _ in 0..<100 {
-        let port = nextPort.wrappingAdd(1, ordering: .relaxed).newValue
+        let port = portRange.lowerBound + nextPort.wrappingAdd(1, ordering: .relaxed).newValue % portRange.count
         if let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: port).get()
         {
