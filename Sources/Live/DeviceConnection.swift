@@ -102,9 +102,9 @@ struct DeviceConnection {
 
     /// Handles one message; false once the connection is done (finished).
     private mutating func handle(_ text: String) async throws -> Bool {
-        var message = DeviceMessage(type: "points")
+        let message: DeviceMessage
         if let points = PointsMessageParser.points(text) {
-            message.points = points
+            message = DeviceMessage(type: "points", points: points)
         } else {
             do {
                 message = try JSONCoding.decoder.decode(DeviceMessage.self, from: Data(text.utf8))

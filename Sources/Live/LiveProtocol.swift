@@ -31,41 +31,6 @@ struct WirePoint: Codable, Sendable, Equatable {
     var power: Double?
     var temperature: Double?
 
-    init(
-        seq: Int64, time: Date, latitude: Double? = nil, longitude: Double? = nil, altitude: Double? = nil,
-        distance: Double? = nil, speed: Double? = nil, heartRate: Double? = nil, cadence: Double? = nil,
-        power: Double? = nil, temperature: Double? = nil
-    ) {
-        self.seq = seq
-        self.time = time
-        self.latitude = latitude
-        self.longitude = longitude
-        self.altitude = altitude
-        self.distance = distance
-        self.speed = speed
-        self.heartRate = heartRate
-        self.cadence = cadence
-        self.power = power
-        self.temperature = temperature
-    }
-
-    init(_ live: LivePoint, hidePosition: Bool = false) {
-        let point = live.point
-        seq = live.seq
-        time = point.time
-        if !hidePosition {
-            latitude = point.latitude
-            longitude = point.longitude
-        }
-        altitude = point.altitude
-        distance = point.distance
-        speed = point.speed
-        heartRate = point.heartRate
-        cadence = point.cadence
-        power = point.power
-        temperature = point.temperature
-    }
-
     /// The point, or the name and range of its first value out of range.
     func validated() -> Result<LivePoint, LiveError> {
         guard seq >= 1 else { return .failure(LiveError(.invalidPoint, "seq must be at least 1.", seq: seq)) }
@@ -88,6 +53,27 @@ struct WirePoint: Codable, Sendable, Equatable {
             return .failure(LiveError(.invalidPoint, "latitude and longitude go together.", seq: seq))
         }
         return .success(LivePoint(seq: seq, point: point))
+    }
+}
+
+extension WirePoint {
+    /// In an extension, so that the memberwise initialiser stays available (the fast path builds
+    /// points with it).
+    init(_ live: LivePoint, hidePosition: Bool = false) {
+        let point = live.point
+        seq = live.seq
+        time = point.time
+        if !hidePosition {
+            latitude = point.latitude
+            longitude = point.longitude
+        }
+        altitude = point.altitude
+        distance = point.distance
+        speed = point.speed
+        heartRate = point.heartRate
+        cadence = point.cadence
+        power = point.power
+        temperature = point.temperature
     }
 }
 

@@ -164,7 +164,7 @@ public enum PointChunk {
         guard count <= (raw.count - headerSize) / (format == 1 ? 8 : 1) else {
             throw CorruptChunk(reason: "\(count) points do not fit in \(raw.count) bytes")
         }
-        var reader = ColumnReader(raw: raw, offset: headerSize, raw: format == 1)
+        var reader = ColumnReader(raw: raw, offset: headerSize, rawOnly: format == 1)
         var values: [Double] = []
         values.reserveCapacity(count)
         try reader.read(count, into: &values, what: "the times")

@@ -128,7 +128,7 @@ struct ColumnReader {
     /// Version 1 chunks: every column raw, without an encoding byte.
     let rawOnly: Bool
 
-    init(raw: UnsafeRawBufferPointer, offset: Int, raw rawOnly: Bool) {
+    init(raw: UnsafeRawBufferPointer, offset: Int, rawOnly: Bool) {
         self.raw = raw
         self.offset = offset
         self.rawOnly = rawOnly
