@@ -138,8 +138,22 @@ public enum Timestamp {
             .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
+    /// The instant `text` names, or nil. The whole text must be the timestamp: Foundation's parse
+    /// strategy alone stops at its end and ignores what follows (it took "…T23:38:55Z*").
     public static func parse(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        return try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
+        let whole = text.startIndex..<text.endIndex
+        for style in styles {
+            if let (end, date) = try? style.consuming(text, startingAt: text.startIndex, in: whole),
+                end == text.endIndex
+            {
+                return date
+            }
+        }
+        return nil
     }
+
+    /// With a time zone (`Z` or an offset), then without one (read as UTC), fractions allowed.
+    private static let styles: [Date.ISO8601FormatStyle] = [
+        .iso8601, .iso8601.year().month().day().time(includingFractionalSeconds: true),
+    ]
 }

@@ -182,6 +182,12 @@ struct ActivitiesHTTPTests {
                 .post, "/api/v1/activities", token: ann.token,
                 json: #"{"type":"running","startTime":"2026-09-21T14:13:20Z"}"#)
             #expect(noDuration.status == .unprocessableContent)
+            // A timestamp with something after it is not a timestamp (schemathesis found it accepted).
+            let trailing = try await api.send(
+                .post, "/api/v1/activities", token: ann.token,
+                json: #"{"type":"running","startTime":"2026-09-21T14:13:20Z*","duration":60}"#)
+            #expect(trailing.status == .unprocessableContent)
+            #expect(trailing.pointers == ["#/startTime"])
         }
     }
 
