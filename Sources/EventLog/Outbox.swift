@@ -7,7 +7,10 @@ public struct Outbox: Sendable {
     private let now: @Sendable () -> Date
     private let newID: @Sendable () -> UUID
 
-    public init(now: @escaping @Sendable () -> Date = Date.init, newID: @escaping @Sendable () -> UUID = UUID.init) {
+    /// `newID` names each event; by default a time-ordered UUID (`UUID.timeOrdered`).
+    public init(
+        now: @escaping @Sendable () -> Date = Date.init, newID: @escaping @Sendable () -> UUID = { .timeOrdered() }
+    ) {
         self.now = now
         self.newID = newID
     }

@@ -126,6 +126,44 @@ struct SQLiteConnectionTests {
         }
     }
 
+    @Test("a checkpoint is scheduled past the threshold and then only per further threshold of growth")
+    func checkpointSchedule() async throws {
+        try await withDatabase { database in
+            let checkpointer = SQLiteCheckpointer(
+                connection: try SQLiteConnection.open(path: database.path, pragmas: []), threshold: 100)
+            defer { checkpointer.close() }
+            #expect(checkpointer.committed(walPages: 99) == .nothing)
+            #expect(checkpointer.committed(walPages: 100) == .scheduled)
+            checkpointer.waitUntilIdle()
+            // Commits right after a checkpoint: before, each one scheduled another (two syncs each).
+            for pages in 101..<200 {
+                #expect(checkpointer.committed(walPages: pages) == .nothing)
+            }
+            #expect(checkpointer.committed(walPages: 200) == .scheduled)
+            checkpointer.waitUntilIdle()
+            #expect(checkpointer.completed == 2)
+            #expect(checkpointer.committed(walPages: 400) == .now)
+            // SQLite started the WAL over: the threshold counts from the start again.
+            #expect(checkpointer.committed(walPages: 3) == .nothing)
+            #expect(checkpointer.committed(walPages: 100) == .scheduled)
+            checkpointer.waitUntilIdle()
+        }
+    }
+
+    @Test("time-ordered UUIDs are version 7 with RFC 9562's variant, carry their millisecond and sort by it")
+    func timeOrderedUUIDs() {
+        let date = Date(timeIntervalSince1970: 1_764_000_000.123_456)
+        let id = UUID.timeOrdered(at: date)
+        let bytes = withUnsafeBytes(of: id.uuid) { Array($0) }
+        #expect(bytes[6] >> 4 == 7)
+        #expect(bytes[8] >> 6 == 0b10)
+        let milliseconds = bytes[0..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        #expect(milliseconds == 1_764_000_000_123)
+        let later = (1...50).map { UUID.timeOrdered(at: date.addingTimeInterval(Double($0) / 1_000)) }
+        #expect(later.map(\.uuidString) == later.map(\.uuidString).sorted())
+        #expect(Set((0..<1_000).map { _ in UUID.timeOrdered(at: date) }).count == 1_000)
+    }
+
     @Test("several statements in one string are refused before any runs; a trailing comment is fine")
     func oneStatementPerCall() async throws {
         try await withDatabase { database in
