@@ -137,9 +137,25 @@ struct BenchEvents: AsyncParsableCommand {
     /// One write: bump an aggregate, with or without its event, in one transaction.
     func write(_ id: UUID, withEvent: Bool, to database: any Database) async throws {
         try await database.transaction { session in
-            try await session.query("UPDATE bench_aggregates SET n = n + 1 WHERE id = $1", [.text(id.uuidString)])
-            if withEvent { try await Outbox().append([Bumped(id: id)], in: session) }
+            try await Self.write(withEvent ? [Bumped(id: id)] : [], in: session) { session in
+                try await session.query(Bump.self, [.text(id.uuidString)])
+            }
         }
+    }
+
+    /// The one-row update: prepared, as a write that runs often would be.
+    enum Bump: PreparedStatement {
+        static let name = "stamina_bench_bump"
+        static func sql(_ dialect: SQLDialect) -> String { "UPDATE bench_aggregates SET n = n + 1 WHERE id = $1" }
+    }
+
+    /// Runs `write` alone when `events` is empty, else along their append, as the services do.
+    static func write(
+        _ events: [any DomainEvent], in session: any DatabaseSession,
+        _ write: (any DatabaseSession) async throws -> Void
+    ) async throws {
+        guard !events.isEmpty else { return try await write(session) }
+        try await Outbox().append(events, in: session, along: write)
     }
 
     /// Times each kind of write with and without its outbox append: the synthetic one-row update,
@@ -163,8 +179,9 @@ struct BenchEvents: AsyncParsableCommand {
         try await measure("activity recorded (\(points) points)", backend: backend) { index, withEvent in
             let (activity, event) = recorded[index]
             try await database.transaction { session in
-                try await activities.insert(activity, points: encoded, in: session)
-                if withEvent { try await Outbox().append([event], in: session) }
+                try await Self.write(withEvent ? [event] : [], in: session) { session in
+                    try await activities.insert(activity, points: encoded, in: session)
+                }
             }
         }
 
@@ -189,8 +206,9 @@ struct BenchEvents: AsyncParsableCommand {
             try await database.transaction { session in
                 guard var user = try await accounts.user(id: userID, in: session) else { return }
                 _ = try user.apply(patch: patch, now: Date())
-                try await accounts.update(user, in: session)
-                if withEvent { try await Outbox().append([event], in: session) }
+                try await Self.write(withEvent ? [event] : [], in: session) { [user] session in
+                    try await accounts.update(user, in: session)
+                }
             }
         }
     }

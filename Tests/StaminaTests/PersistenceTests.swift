@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import Synchronization
 import Testing
 
 @testable import App
@@ -129,6 +130,124 @@ struct PersistenceTests {
             let events = try await database.read { try await outbox.read(after: 0, limit: 100, in: $0) }
             #expect(events.map(\.position) == Array(1...20))
         }
+    }
+
+    /// Counts the statements run through it, for telling whether an append had a round trip of its own.
+    final class CountingSession: DatabaseSession {
+        let session: any DatabaseSession
+        let statements = Mutex(0)
+        init(_ session: any DatabaseSession) { self.session = session }
+        var dialect: SQLDialect { session.dialect }
+
+        func query(_ sql: String, _ binds: [SQLValue]) async throws(DatabaseError) -> [SQLRow] {
+            statements.withLock { $0 += 1 }
+            return try await session.query(sql, binds)
+        }
+
+        func query<Statement: PreparedStatement>(_ statement: Statement.Type, _ binds: [SQLValue])
+            async throws(DatabaseError) -> [SQLRow]
+        {
+            statements.withLock { $0 += 1 }
+            return try await session.query(statement, binds)
+        }
+
+        func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws(DatabaseError) {
+            statements.withLock { $0 += 1 }
+            try await session.bulkInsert(table: table, columns: columns, rows: rows)
+        }
+    }
+
+    @Test(
+        "an append along a write commits and rolls back with it; on PostgreSQL it rides in the write's statement",
+        arguments: Backend.allCases)
+    func appendAlongWrite(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { database in
+            let outbox = Outbox()
+            try await database.transaction { session in
+                try await session.query("CREATE TABLE counters (id TEXT PRIMARY KEY, n BIGINT NOT NULL)")
+                try await session.query("INSERT INTO counters VALUES ('a', 0), ('b', 0)")
+            }
+            /// Runs `write` along an append of `events`; returns its result and the statements run.
+            func run<T: Sendable>(
+                _ events: [Pinged], _ write: @escaping @Sendable (any DatabaseSession) async throws -> T
+            ) async throws -> (T, Int) {
+                try await database.transaction { session in
+                    let counting = CountingSession(session)
+                    let result = try await outbox.append(events, in: counting, along: write)
+                    return (result, counting.statements.withLock { $0 })
+                }
+            }
+            let pings = (0..<6).map { _ in Pinged(id: UUID()) }
+            let carried = database.dialect == .postgres ? 1 : 2
+            // A plain UPDATE; its own rows (RETURNING) come back as they would without the append.
+            let (updated, first) = try await run([pings[0]]) {
+                try await $0.query("UPDATE counters SET n = n + 1 WHERE id = $1 RETURNING n", [.text("a")])
+            }
+            #expect(try updated.map { try $0.int("n") } == [1])
+            #expect(first == carried)
+            // A statement with a WITH of its own, two events.
+            let (_, second) = try await run(Array(pings[1...2])) {
+                try await $0.query(
+                    "\n  WITH picked AS (SELECT id FROM counters WHERE id = $1) UPDATE counters SET n = n + 10 WHERE id IN (SELECT id FROM picked)",
+                    [.text("b")])
+            }
+            #expect(second == carried)
+            // A prepared SELECT cannot carry it: the append runs after it, as a statement of its own.
+            let (_, third) = try await run([pings[3]]) { try await $0.query(Echo.self, [.int(1), .text("x")]) }
+            #expect(third == 2)
+            // A prepared UPDATE carries it, prepared with it; run twice, so the second run reuses it.
+            for ping in pings[4...5] {
+                let (rows, count) = try await run([ping]) { try await $0.query(CountUp.self, [.text("a")]) }
+                #expect(rows.count == 1)
+                #expect(count == carried)
+            }
+            // Rolled back with the write that carried it.
+            await #expect(throws: TestSetupError.self) {
+                _ = try await run([Pinged(id: UUID())]) { session in
+                    try await session.query("UPDATE counters SET n = n + 100 WHERE id = 'a'")
+                    throw TestSetupError("roll back")
+                }
+            }
+            let events = try await database.read { try await outbox.read(after: 0, limit: 10, in: $0) }
+            #expect(events.map(\.position) == [1, 2, 3, 4, 5, 6])
+            #expect(events.map(\.aggregateID) == pings.map(\.id))
+            #expect(events.map(\.eventType) == Array(repeating: "Pinged", count: 6))
+            let decoded = try JSONDecoder().decode(Pinged.self, from: Data(events[2].payload.utf8))
+            #expect(decoded == pings[2])
+            let counts = try await database.read { try await $0.query("SELECT id, n FROM counters ORDER BY id") }
+            #expect(try counts.map { try $0.int("n") } == [3, 10])
+            #expect(try await database.read { try await Outbox.head(in: $0) } == 6)
+        }
+    }
+
+    @Test("concurrent appends along writes on PostgreSQL still get consecutive positions")
+    func concurrentAppendsAlongWrites() async throws {
+        try await TestDatabase.with(.postgres) { database in
+            let outbox = Outbox()
+            try await database.transaction { try await $0.query("CREATE TABLE hits (n BIGINT NOT NULL)") }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        _ = try await database.transaction { session in
+                            try await outbox.append([Pinged(id: UUID())], in: session) {
+                                try await $0.query("INSERT INTO hits VALUES ($1)", [.int(index)])
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let events = try await database.read { try await outbox.read(after: 0, limit: 100, in: $0) }
+            #expect(events.map(\.position) == Array(1...20))
+            let hits = try await database.read { try await $0.first("SELECT count(*) AS n FROM hits") }
+            #expect(try hits?.int("n") == 20)
+        }
+    }
+
+    /// Counts up one of `appendAlongWrite`'s counters.
+    enum CountUp: PreparedStatement {
+        static let name = "stamina_test_count_up"
+        static func sql(_ dialect: SQLDialect) -> String { "UPDATE counters SET n = n + 1 WHERE id = $1 RETURNING n" }
     }
 
     /// Echoes its binds: on PostgreSQL a named statement, prepared by the first run on a connection.

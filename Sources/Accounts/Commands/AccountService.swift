@@ -58,9 +58,9 @@ public final class AccountService: Sendable {
         let user = User(id: newID(), email: email, name: name, createdAt: now())
         let pair = try await database.transaction { session in
             try await self.store.insert(user, passwordHash: hash, in: session)
-            let pair = try await self.issueTokens(userID: user.id, familyID: self.newID(), in: session)
-            try await self.outbox.append([UserRegistered(userID: user.id, method: "password")], in: session)
-            return pair
+            return try await self.outbox.append([UserRegistered(userID: user.id, method: "password")], in: session) {
+                try await self.issueTokens(userID: user.id, familyID: self.newID(), in: $0)
+            }
         }
         return (user, pair)
     }
@@ -159,9 +159,10 @@ public final class AccountService: Sendable {
                     id: self.newID(), email: verifiedEmail, name: nameIssues.isEmpty ? name : "Athlete", createdAt: time
                 )
                 try await self.store.insert(user, passwordHash: nil, in: session)
-                try await self.store.linkExternalIdentity(
-                    issuer: issuer, subject: subject, userID: user.id, now: time, in: session)
-                try await self.outbox.append([UserRegistered(userID: user.id, method: issuer)], in: session)
+                try await self.outbox.append([UserRegistered(userID: user.id, method: issuer)], in: session) {
+                    try await self.store.linkExternalIdentity(
+                        issuer: issuer, subject: subject, userID: user.id, now: time, in: $0)
+                }
                 return user.id
             }
         } catch let error as DatabaseError where error.code == .uniqueViolation {
@@ -218,8 +219,9 @@ public final class AccountService: Sendable {
             }
             let changed = try user.apply(patch: patch, now: self.now())
             if !changed.isEmpty {
-                try await self.store.update(user, in: session)
-                try await self.outbox.append([ProfileUpdated(userID: userID, changedFields: changed)], in: session)
+                try await self.outbox.append([ProfileUpdated(userID: userID, changedFields: changed)], in: session) {
+                    try await self.store.update(user, in: $0)
+                }
             }
             return user
         }
@@ -230,8 +232,9 @@ public final class AccountService: Sendable {
     public func createGoal(_ draft: GoalDraft, by identity: Identity) async throws -> Goal {
         let goal = try Goal(draft: draft, id: newID(), userID: identity.userID, now: now())
         try await database.transaction { session in
-            try await self.store.insert(goal, in: session)
-            try await self.outbox.append([GoalCreated(goal: goal)], in: session)
+            try await self.outbox.append([GoalCreated(goal: goal)], in: session) {
+                try await self.store.insert(goal, in: $0)
+            }
         }
         return goal
     }
@@ -248,8 +251,9 @@ public final class AccountService: Sendable {
         try await database.transaction { session in
             var goal = try await self.ownedGoal(id: id, identity: identity, in: session)
             try goal.apply(patch: patch, now: self.now())
-            try await self.store.update(goal, in: session)
-            try await self.outbox.append([GoalUpdated(goal: goal)], in: session)
+            try await self.outbox.append([GoalUpdated(goal: goal)], in: session) {
+                try await self.store.update(goal, in: $0)
+            }
             return goal
         }
     }
@@ -257,8 +261,9 @@ public final class AccountService: Sendable {
     public func deleteGoal(id: UUID, by identity: Identity) async throws {
         try await database.transaction { session in
             let goal = try await self.ownedGoal(id: id, identity: identity, in: session)
-            try await self.store.deleteGoal(id: goal.id, in: session)
-            try await self.outbox.append([GoalDeleted(goalID: goal.id, userID: goal.userID)], in: session)
+            try await self.outbox.append([GoalDeleted(goalID: goal.id, userID: goal.userID)], in: session) {
+                try await self.store.deleteGoal(id: goal.id, in: $0)
+            }
         }
     }
 

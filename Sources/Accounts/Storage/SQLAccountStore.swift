@@ -46,16 +46,24 @@ public struct SQLAccountStore: AccountStore {
 
     public func update(_ user: User, in session: any DatabaseSession) async throws {
         do {
-            try await session.query(
-                """
-                UPDATE users SET email = $2, name = $3, dob = $4, height = $5, weight = $6, gender = $7,
-                    unit_system = $8, time_zone = $9, default_visibility = $10, max_heart_rate = $11,
-                    resting_heart_rate = $12, threshold_heart_rate = $13, functional_threshold_power = $14,
-                    threshold_speed = $15, created_at = $16, updated_at = $17
-                WHERE id = $1
-                """, Self.binds(user))
+            try await session.query(UpdateUser.self, Self.binds(user))
         } catch {
             throw Self.emailTaken(error)
+        }
+    }
+
+    /// Writes every column of a user row (a profile update: the write behind `ProfileUpdated`).
+    enum UpdateUser: PreparedStatement {
+        static let name = "stamina_update_user"
+
+        static func sql(_ dialect: SQLDialect) -> String {
+            """
+            UPDATE users SET email = $2, name = $3, dob = $4, height = $5, weight = $6, gender = $7,
+                unit_system = $8, time_zone = $9, default_visibility = $10, max_heart_rate = $11,
+                resting_heart_rate = $12, threshold_heart_rate = $13, functional_threshold_power = $14,
+                threshold_speed = $15, created_at = $16, updated_at = $17
+            WHERE id = $1
+            """
         }
     }
 

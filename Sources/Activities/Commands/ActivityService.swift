@@ -199,8 +199,9 @@ public final class ActivityService: Sendable {
         let activity = complete
         do {
             try await database.transaction { session in
-                try await self.store.insert(activity, points: prepared.encoded, in: session)
-                try await self.outbox.append([ActivityRecorded(activity: ActivitySnapshot(activity))], in: session)
+                try await self.outbox.append([ActivityRecorded(activity: ActivitySnapshot(activity))], in: session) {
+                    try await self.store.insert(activity, points: prepared.encoded, in: $0)
+                }
             }
         } catch let error as DatabaseError where error.code == .uniqueViolation {
             if let existing = try await existing(
@@ -339,13 +340,9 @@ public final class ActivityService: Sendable {
             }
             guard !changed.isEmpty else { return before }
             after.updatedAt = self.now()
-            try await self.store.update(after, in: session)
-            try await self.outbox.append(
-                [
-                    ActivityUpdated(
-                        before: ActivitySnapshot(before), after: ActivitySnapshot(after), changedFields: changed)
-                ],
-                in: session)
+            let event = ActivityUpdated(
+                before: ActivitySnapshot(before), after: ActivitySnapshot(after), changedFields: changed)
+            try await self.outbox.append([event], in: session) { try await self.store.update(after, in: $0) }
             return after
         }
     }
@@ -354,8 +351,9 @@ public final class ActivityService: Sendable {
     public func delete(id: UUID, by identity: Identity) async throws {
         let (activity, sharing) = try await database.transaction { session in
             let activity = try await self.owned(id: id, identity: identity, in: session)
-            let sharing = try await self.store.delete(activity, in: session)
-            try await self.outbox.append([ActivityDeleted(activity: ActivitySnapshot(activity))], in: session)
+            let sharing = try await self.outbox.append(
+                [ActivityDeleted(activity: ActivitySnapshot(activity))], in: session
+            ) { try await self.store.delete(activity, in: $0) }
             return (activity, sharing)
         }
         if let hash = activity.source.fileHash, sharing == 0 {
