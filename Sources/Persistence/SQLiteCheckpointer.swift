@@ -10,10 +10,11 @@ import Synchronization
 /// The writer turns it off (`PRAGMA wal_autocheckpoint=0`) and reports each commit here instead
 /// (`SQLiteConnection.checkpoint(with:)`); past `threshold` pages a `PASSIVE` checkpoint runs on
 /// a serial queue, beside later commits and reads, which WAL mode allows. The next one waits until
-/// the WAL has grown by another `threshold` pages: a checkpoint copies each page once however often
-/// it was written since the last one, so running them back to back, as often as commits arrive,
-/// would only add two syncs per commit (measured: about one checkpoint per commit of the event
-/// benchmark, which doubled the cost of a small write).
+/// the WAL has grown by another quarter of `threshold`: a checkpoint copies each page once however
+/// often it was written since the last one, so running them back to back, as often as small commits
+/// arrive, would only add two syncs per commit (measured: about one checkpoint per commit of the
+/// event benchmark, which doubled the cost of a small write). Large commits (an upload) still get
+/// one each, which keeps the copy the writer may have to wait for (below) short.
 ///
 /// SQLite starts the WAL over at the first write after a checkpoint that copied every frame. Under
 /// a steady stream of commits a checkpoint beside them never quite catches up, so past `limit`
@@ -56,7 +57,7 @@ final class SQLiteCheckpointer: Sendable {
     var completed: Int { state.withLock { $0.completed } }
 
     /// Called by SQLite on the committing thread with the WAL's size in pages: past the threshold,
-    /// and then past each further `threshold` pages, schedules a checkpoint unless one is already
+    /// and then past each further quarter of it, schedules a checkpoint unless one is already
     /// waiting; past the limit asks for one now. Never blocks.
     func committed(walPages: Int) -> Action {
         let action = state.withLock { state -> Action in
@@ -65,7 +66,7 @@ final class SQLiteCheckpointer: Sendable {
             if walPages >= limit { return .now }
             guard walPages >= state.next, !state.scheduled else { return .nothing }
             state.scheduled = true
-            state.next = walPages + threshold
+            state.next = walPages + max(1, threshold / 4)
             return .scheduled
         }
         if action == .scheduled { queue.async { self.run() } }

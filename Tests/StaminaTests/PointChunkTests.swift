@@ -206,4 +206,24 @@ struct PointChunkTests {
         points[2].longitude = nil
         #expect(SQLActivityStore.routeWKB(points) == nil)
     }
+
+    @Test("the stored route drops points within a metre of the line and keeps every corner beyond it")
+    func routeIsSimplified() throws {
+        // 1,000 points north along a meridian, 0.5 m apart, with a 30 m step east at point 500.
+        let points = (0..<1_000).map { index in
+            var point = TrackPoint(time: Date(timeIntervalSince1970: Double(index)))
+            point.latitude = 47 + Double(index) * 0.5 / 111_195
+            point.longitude = 8 + (index >= 500 ? 30 / (111_195 * cos(47 * Double.pi / 180)) : 0)
+            return point
+        }
+        let wkb = try #require(SQLActivityStore.routeWKB(points))
+        let doubles = stride(from: 9, to: wkb.count, by: 8).map { offset in
+            Double(bitPattern: wkb[offset..<offset + 8].reversed().reduce(0) { $0 << 8 | UInt64($1) })
+        }
+        let kept = stride(from: 0, to: doubles.count, by: 2).map { (longitude: doubles[$0], latitude: doubles[$0 + 1]) }
+        #expect(kept.count == 4)
+        let expected = [0, 499, 500, 999].map { (longitude: points[$0].longitude!, latitude: points[$0].latitude!) }
+        #expect(kept.map(\.latitude) == expected.map(\.latitude))
+        #expect(kept.map(\.longitude) == expected.map(\.longitude))
+    }
 }

@@ -126,7 +126,7 @@ struct SQLiteConnectionTests {
         }
     }
 
-    @Test("a checkpoint is scheduled past the threshold and then only per further threshold of growth")
+    @Test("a checkpoint is scheduled past the threshold and then only per further quarter of it")
     func checkpointSchedule() async throws {
         try await withDatabase { database in
             let checkpointer = SQLiteCheckpointer(
@@ -136,10 +136,10 @@ struct SQLiteConnectionTests {
             #expect(checkpointer.committed(walPages: 100) == .scheduled)
             checkpointer.waitUntilIdle()
             // Commits right after a checkpoint: before, each one scheduled another (two syncs each).
-            for pages in 101..<200 {
+            for pages in 101..<125 {
                 #expect(checkpointer.committed(walPages: pages) == .nothing)
             }
-            #expect(checkpointer.committed(walPages: 200) == .scheduled)
+            #expect(checkpointer.committed(walPages: 125) == .scheduled)
             checkpointer.waitUntilIdle()
             #expect(checkpointer.completed == 2)
             #expect(checkpointer.committed(walPages: 400) == .now)
