@@ -43,8 +43,9 @@ public enum ActivityFileFormat: String, Sendable, Equatable, CaseIterable {
     case fit, gpx, tcx, manual
 }
 
-/// One sample of a track; every field but the time is optional.
-public struct TrackPoint: Sendable, Equatable {
+/// One sample of a track; every field but the time is optional. Its JSON form (a JSON session's
+/// points) uses the property names.
+public struct TrackPoint: Sendable, Equatable, Codable {
     public var time: Date
     /// Degrees, WGS 84.
     public var latitude: Double?

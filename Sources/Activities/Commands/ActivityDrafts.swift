@@ -1,3 +1,4 @@
+import ActivityFiles
 import Analytics
 import Foundation
 
@@ -29,21 +30,8 @@ public struct ManualActivity: Decodable, Sendable {
     public var calories: Double?
     public var visibility: ActivityVisibility?
     public var externalId: String?
-    public var points: [ManualPoint]?
-}
-
-/// One sample of a JSON session; only `time` is required.
-public struct ManualPoint: Decodable, Sendable {
-    public var time: Date
-    public var latitude: Double?
-    public var longitude: Double?
-    public var altitude: Double?
-    public var distance: Double?
-    public var speed: Double?
-    public var heartRate: Double?
-    public var cadence: Double?
-    public var power: Double?
-    public var temperature: Double?
+    /// Only each point's `time` is required.
+    public var points: [TrackPoint]?
 }
 
 /// Changes an owner may make to an activity (JSON merge patch).

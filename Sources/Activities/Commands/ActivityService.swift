@@ -279,40 +279,26 @@ public final class ActivityService: Sendable {
     }
 
     /// Points of a JSON session, checked value by value; time must strictly increase.
-    static func validatedPoints(_ points: [ManualPoint], limit: Int) throws -> [TrackPoint] {
+    static func validatedPoints(_ points: [TrackPoint], limit: Int) throws -> [TrackPoint] {
         guard points.count <= limit else {
             throw ActivitiesError(
                 .validation, "Too many points.", fields: [("#/points", "must have at most \(limit) points")])
         }
         var issues: [(String, String)] = []
-        var result: [TrackPoint] = []
-        result.reserveCapacity(points.count)
-        for (index, point) in points.enumerated() {
-            var converted = TrackPoint(time: point.time)
-            converted.latitude = point.latitude
-            converted.longitude = point.longitude
-            converted.altitude = point.altitude
-            converted.distance = point.distance
-            converted.speed = point.speed
-            converted.heartRate = point.heartRate
-            converted.cadence = point.cadence
-            converted.power = point.power
-            converted.temperature = point.temperature
-            for (name, range) in converted.valuesOutOfRange {
+        for (index, point) in points.enumerated() where issues.count < 20 {
+            for (name, range) in point.valuesOutOfRange {
                 issues.append(
                     ("#/points/\(index)/\(name)", "must be between \(range.lowerBound) and \(range.upperBound)"))
             }
             if (point.latitude == nil) != (point.longitude == nil) {
                 issues.append(("#/points/\(index)", "latitude and longitude go together"))
             }
-            if let previous = result.last, point.time <= previous.time {
+            if index > 0, point.time <= points[index - 1].time {
                 issues.append(("#/points/\(index)/time", "must be later than the previous point's time"))
             }
-            if issues.count >= 20 { break }
-            result.append(converted)
         }
         guard issues.isEmpty else { throw ActivitiesError(.validation, "Invalid points.", fields: issues) }
-        return result
+        return points
     }
 
     // MARK: Changes

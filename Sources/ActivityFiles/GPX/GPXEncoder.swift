@@ -59,9 +59,7 @@ public struct GPXEncoder: Sendable {
         xml.appendDecimal(longitude, fractionDigits: 8)
         xml.append("\">")
         if let altitude = point.altitude, altitude.isFinite {
-            xml.append("<ele>")
-            xml.appendDecimal(altitude, fractionDigits: 3)
-            xml.append("</ele>")
+            xml.appendDecimal(altitude, fractionDigits: 3, between: "<ele>", and: "</ele>")
         }
         xml.append("<time>")
         xml.appendTimestamp(point.time)
@@ -72,28 +70,12 @@ public struct GPXEncoder: Sendable {
         let power = point.power.map { $0.rounded() }.flatMap { (0...65_535).contains($0) ? Int($0) : nil }
         if heartRate != nil || cadence != nil || temperature != nil || power != nil {
             xml.append("<extensions>")
-            if let power {
-                xml.append("<gpxpx:PowerInWatts>")
-                xml.appendInteger(power)
-                xml.append("</gpxpx:PowerInWatts>")
-            }
+            xml.appendInteger(power, between: "<gpxpx:PowerInWatts>", and: "</gpxpx:PowerInWatts>")
             if heartRate != nil || cadence != nil || temperature != nil {
                 xml.append("<gpxtpx:TrackPointExtension>")
-                if let temperature {
-                    xml.append("<gpxtpx:atemp>")
-                    xml.appendDecimal(temperature, fractionDigits: 1)
-                    xml.append("</gpxtpx:atemp>")
-                }
-                if let heartRate {
-                    xml.append("<gpxtpx:hr>")
-                    xml.appendInteger(heartRate)
-                    xml.append("</gpxtpx:hr>")
-                }
-                if let cadence {
-                    xml.append("<gpxtpx:cad>")
-                    xml.appendInteger(cadence)
-                    xml.append("</gpxtpx:cad>")
-                }
+                xml.appendDecimal(temperature, fractionDigits: 1, between: "<gpxtpx:atemp>", and: "</gpxtpx:atemp>")
+                xml.appendInteger(heartRate, between: "<gpxtpx:hr>", and: "</gpxtpx:hr>")
+                xml.appendInteger(cadence, between: "<gpxtpx:cad>", and: "</gpxtpx:cad>")
                 xml.append("</gpxtpx:TrackPointExtension>")
             }
             xml.append("</extensions>")

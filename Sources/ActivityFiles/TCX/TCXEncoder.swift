@@ -79,18 +79,16 @@ public struct TCXEncoder: Sendable {
             recorded = last - first
         }
         xml.appendDecimal(max(0, lap.distance ?? recorded ?? 0), fractionDigits: 2)
-        xml.append("</DistanceMeters>\n    <Calories>")
-        xml.appendInteger(Int(min(65_535, max(0, (lap.calories ?? 0).rounded()))))
-        xml.append("</Calories>\n")
+        xml.appendInteger(
+            Int(min(65_535, max(0, (lap.calories ?? 0).rounded()))), between: "</DistanceMeters>\n    <Calories>",
+            and: "</Calories>\n")
         if let average = lap.averageHeartRate, let value = Self.whole(average, minimum: 1) {
-            xml.append("    <AverageHeartRateBpm><Value>")
-            xml.appendInteger(value)
-            xml.append("</Value></AverageHeartRateBpm>\n")
+            xml.appendInteger(
+                value, between: "    <AverageHeartRateBpm><Value>", and: "</Value></AverageHeartRateBpm>\n")
         }
         if let maximum = lap.maxHeartRate, let value = Self.whole(maximum, minimum: 1) {
-            xml.append("    <MaximumHeartRateBpm><Value>")
-            xml.appendInteger(value)
-            xml.append("</Value></MaximumHeartRateBpm>\n")
+            xml.appendInteger(
+                value, between: "    <MaximumHeartRateBpm><Value>", and: "</Value></MaximumHeartRateBpm>\n")
         }
         xml.append("    <Intensity>Active</Intensity>\n    <TriggerMethod>")
         switch lap.trigger {
@@ -114,53 +112,33 @@ public struct TCXEncoder: Sendable {
         xml.appendTimestamp(point.time)
         xml.append("</Time>")
         if let latitude = point.latitude, let longitude = point.longitude, latitude.isFinite, longitude.isFinite {
-            xml.append("<Position><LatitudeDegrees>")
-            xml.appendDecimal(latitude, fractionDigits: 8)
-            xml.append("</LatitudeDegrees><LongitudeDegrees>")
+            xml.appendDecimal(
+                latitude, fractionDigits: 8, between: "<Position><LatitudeDegrees>",
+                and: "</LatitudeDegrees><LongitudeDegrees>")
             xml.appendDecimal(longitude, fractionDigits: 8)
             xml.append("</LongitudeDegrees></Position>")
         }
         if let altitude = point.altitude, altitude.isFinite {
-            xml.append("<AltitudeMeters>")
-            xml.appendDecimal(altitude, fractionDigits: 3)
-            xml.append("</AltitudeMeters>")
+            xml.appendDecimal(altitude, fractionDigits: 3, between: "<AltitudeMeters>", and: "</AltitudeMeters>")
         }
         if let distance = point.distance, distance.isFinite {
-            xml.append("<DistanceMeters>")
-            xml.appendDecimal(distance, fractionDigits: 3)
-            xml.append("</DistanceMeters>")
+            xml.appendDecimal(distance, fractionDigits: 3, between: "<DistanceMeters>", and: "</DistanceMeters>")
         }
         if let heartRate = point.heartRate, let value = Self.whole(heartRate, minimum: 1) {
-            xml.append("<HeartRateBpm><Value>")
-            xml.appendInteger(value)
-            xml.append("</Value></HeartRateBpm>")
+            xml.appendInteger(value, between: "<HeartRateBpm><Value>", and: "</Value></HeartRateBpm>")
         }
         let cadence = point.cadence.flatMap { Self.whole($0, minimum: 0, maximum: 254) }
         if !running, let cadence {
-            xml.append("<Cadence>")
-            xml.appendInteger(cadence)
-            xml.append("</Cadence>")
+            xml.appendInteger(cadence, between: "<Cadence>", and: "</Cadence>")
         }
         let speed = point.speed.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
         let runCadence = running ? cadence : nil
         let watts = point.power.flatMap { Self.whole($0, minimum: 0, maximum: 65_535) }
         if speed != nil || runCadence != nil || watts != nil {
             xml.append("<Extensions><ns3:TPX>")
-            if let speed {
-                xml.append("<ns3:Speed>")
-                xml.appendDecimal(speed, fractionDigits: 3)
-                xml.append("</ns3:Speed>")
-            }
-            if let runCadence {
-                xml.append("<ns3:RunCadence>")
-                xml.appendInteger(runCadence)
-                xml.append("</ns3:RunCadence>")
-            }
-            if let watts {
-                xml.append("<ns3:Watts>")
-                xml.appendInteger(watts)
-                xml.append("</ns3:Watts>")
-            }
+            xml.appendDecimal(speed, fractionDigits: 3, between: "<ns3:Speed>", and: "</ns3:Speed>")
+            xml.appendInteger(runCadence, between: "<ns3:RunCadence>", and: "</ns3:RunCadence>")
+            xml.appendInteger(watts, between: "<ns3:Watts>", and: "</ns3:Watts>")
             xml.append("</ns3:TPX></Extensions>")
         }
         xml.append("</Trackpoint>\n")
@@ -173,9 +151,9 @@ public struct TCXEncoder: Sendable {
         xml.append("</UnitId>\n    <ProductID>0</ProductID>\n    <Version><VersionMajor>")
         let parts = (device.softwareVersion ?? "").split(separator: ".").map { UInt16($0) ?? 0 }
         xml.appendInteger(Int(parts.first ?? 0))
-        xml.append("</VersionMajor><VersionMinor>")
-        xml.appendInteger(Int(parts.count > 1 ? parts[1] : 0))
-        xml.append("</VersionMinor></Version>\n   </Creator>\n")
+        xml.appendInteger(
+            Int(parts.count > 1 ? parts[1] : 0), between: "</VersionMajor><VersionMinor>",
+            and: "</VersionMinor></Version>\n   </Creator>\n")
     }
 
     /// `value` rounded, when it fits the schema's range (heart rates are 1…255, cadence 0…254).

@@ -43,6 +43,26 @@ public struct XMLWriter {
         }
     }
 
+    /// `value` between two pieces of markup, such as an element's tags (`<hr>`, `</hr>`); nothing
+    /// when `value` is nil.
+    mutating func appendInteger(_ value: Int?, between open: StaticString, and close: StaticString) {
+        guard let value else { return }
+        append(open)
+        appendInteger(value)
+        append(close)
+    }
+
+    /// `value` as `appendDecimal(_:fractionDigits:)` writes it, between two pieces of markup;
+    /// nothing when `value` is nil.
+    mutating func appendDecimal(
+        _ value: Double?, fractionDigits: Int, between open: StaticString, and close: StaticString
+    ) {
+        guard let value else { return }
+        append(open)
+        appendDecimal(value, fractionDigits: fractionDigits)
+        append(close)
+    }
+
     /// `value` rounded to `fractionDigits` decimals, trailing zeros dropped (`12.5`, `47.1234567`, `3`).
     mutating func appendDecimal(_ value: Double, fractionDigits: Int) {
         let scale = pow(10, Double(fractionDigits))
