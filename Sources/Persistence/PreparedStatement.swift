@@ -8,5 +8,11 @@ public protocol PreparedStatement: Sendable {
     static var name: String { get }
 
     /// The SQL in `dialect`, with `$1`, `$2`, … placeholders; the same on every call.
+    ///
+    /// On PostgreSQL cast every placeholder that may be bound to NULL, or whose context has another
+    /// type, to the type its values are sent as (`SQLValue`: integers `bigint`, reals `float8`,
+    /// text `text`, UUIDs `uuid`, dates `timestamptz`, blobs `bytea`, JSON `jsonb`). The statement is
+    /// prepared with the types of its first call's values; a NULL there leaves the type to the
+    /// context (an INTEGER column, say), and a later bigint would then be refused.
     static func sql(_ dialect: SQLDialect) -> String
 }
