@@ -120,8 +120,10 @@ public struct Outbox: Sendable {
     /// statement `write` runs through the session it is handed that can carry it (an `INSERT`,
     /// `UPDATE` or `DELETE`, or a statement opening with a plain `WITH`), as common table expressions
     /// of that statement; if none runs, and on SQLite, whose statements cost no round trip, it runs
-    /// after `write` as `append(_:in:)` does. Run the transaction's last write through it, so that
-    /// the head's row lock (see `append(_:in:)`) is held briefly.
+    /// after `write` as `append(_:in:)` does. PostgreSQL runs such unreferenced expressions after
+    /// the statement's own work, so the head's row lock (see `append(_:in:)`) is still taken last
+    /// when `write` is the transaction's last statement; hand it no more than that, or a statement
+    /// after the carrying one could wait for a row while holding the lock every append needs.
     public func append<T: Sendable>(
         _ events: [any DomainEvent], in session: any DatabaseSession, causationID: UUID? = nil,
         correlationID: UUID? = nil, along write: (any DatabaseSession) async throws -> T

@@ -337,9 +337,9 @@ public final class ActivityService: Sendable {
     public func delete(id: UUID, by identity: Identity) async throws {
         let (activity, sharing) = try await database.transaction { session in
             let activity = try await self.owned(id: id, identity: identity, in: session)
-            let sharing = try await self.outbox.append(
-                [ActivityDeleted(activity: ActivitySnapshot(activity))], in: session
-            ) { try await self.store.delete(activity, in: $0) }
+            // Several statements: the append comes after them, so that the head's lock is taken last.
+            let sharing = try await self.store.delete(activity, in: session)
+            try await self.outbox.append([ActivityDeleted(activity: ActivitySnapshot(activity))], in: session)
             return (activity, sharing)
         }
         if let hash = activity.source.fileHash, sharing == 0 {
