@@ -35,28 +35,26 @@ public struct SQLActivityStore: ActivityStore {
         return EncodedPoints(chunks: chunks, routeWKB: dialect == .postgres ? Self.routeWKB(points) : nil)
     }
 
-    /// Inserts the activity and its chunks, `chunksPerStatement` per statement. On PostgreSQL the
-    /// activity row (with its route) goes with the first chunks, as a data-modifying CTE: one
-    /// round trip less. SQLite has no such CTEs, and no round trips to save.
+    /// Inserts the activity and its chunks. On PostgreSQL in one prepared statement (`InsertActivity`)
+    /// whatever the number of chunks: parsed and planned once per connection, and able to carry an
+    /// outbox append (`Outbox.append(_:in:along:)`) as a prepared statement too. On SQLite, whose
+    /// statements cost no round trip, the activity row and then the chunks, `chunksPerStatement` per
+    /// statement.
     public func insert(_ activity: Activity, points: EncodedPoints, in session: any DatabaseSession) async throws {
-        var activityBinds = Self.binds(activity)
-        var columnList = Self.columnList
-        var placeholders = (1...Self.columns.count).map { "$\($0)" }
-        let fused = session.dialect == .postgres && !points.chunks.isEmpty
-        if session.dialect == .postgres {
-            columnList += ", route"
-            activityBinds.append(points.routeWKB.map(SQLValue.blob) ?? .null)
-            placeholders.append("ST_GeomFromWKB($\(activityBinds.count), 4326)")
+        guard session.dialect == .sqlite else {
+            let binds = Self.binds(activity) + [points.routeWKB.map(SQLValue.blob) ?? .null] + Self.chunkArrays(points)
+            try await session.query(InsertActivity.self, binds)
+            return
         }
-        let activityInsert = "INSERT INTO activities (\(columnList)) VALUES (\(placeholders.joined(separator: ", ")))"
-        if !fused { try await session.query(activityInsert, activityBinds) }
+        let placeholders = (1...Self.columns.count).map { "$\($0)" }.joined(separator: ", ")
+        try await session.query(
+            "INSERT INTO activities (\(Self.columnList)) VALUES (\(placeholders))", Self.binds(activity))
         let id = SQLValue.uuid(activity.id)
         for statementStart in stride(from: 0, to: points.chunks.count, by: Self.chunksPerStatement) {
             let statementChunks = points.chunks[
                 statementStart..<min(points.chunks.count, statementStart + Self.chunksPerStatement)]
-            let withActivity = fused && statementStart == 0
-            var binds = withActivity ? activityBinds : []
-            binds.reserveCapacity(binds.count + statementChunks.count * Self.chunkColumns.count)
+            var binds: [SQLValue] = []
+            binds.reserveCapacity(statementChunks.count * Self.chunkColumns.count)
             var rows: [String] = []
             for (offset, chunk) in statementChunks.enumerated() {
                 binds += [
@@ -68,10 +66,60 @@ public struct SQLActivityStore: ActivityStore {
             }
             try await session.query(
                 """
-                \(withActivity ? "WITH activity AS (\(activityInsert)) " : "")\
                 INSERT INTO activity_point_chunks (\(Self.chunkColumns.joined(separator: ", ")))
                 VALUES \(rows.joined(separator: ", "))
                 """, binds)
+        }
+    }
+
+    /// The chunks as `InsertActivity`'s last binds: start and end times (microseconds since 1970)
+    /// and point counts as array literals, and every chunk's data in one blob with the 1-based
+    /// offset and length of each as array literals.
+    static func chunkArrays(_ points: EncodedPoints) -> [SQLValue] {
+        func literal(_ values: some Sequence<Int64>) -> SQLValue {
+            .text("{" + values.map(String.init).joined(separator: ",") + "}")
+        }
+        func microseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+        var data: [UInt8] = []
+        data.reserveCapacity(points.chunks.reduce(0) { $0 + $1.data.count })
+        var offsets: [Int64] = []
+        for chunk in points.chunks {
+            offsets.append(Int64(data.count + 1))
+            data += chunk.data
+        }
+        return [
+            literal(points.chunks.map { microseconds($0.startTime) }),
+            literal(points.chunks.map { microseconds($0.endTime) }), literal(points.chunks.map { Int64($0.count) }),
+            literal(offsets), literal(points.chunks.map { Int64($0.data.count) }), .blob(data),
+        ]
+    }
+
+    /// An activity row (`binds`, its route as WKB) and its chunks (`chunkArrays`) on PostgreSQL, in one
+    /// statement: the row as a data-modifying CTE, the chunks unnested from arrays. Every placeholder
+    /// is cast to the type its value is sent as (see `PreparedStatement`).
+    enum InsertActivity: PreparedStatement {
+        static let name = "stamina_insert_activity"
+
+        /// The PostgreSQL types of `binds(_:)`, in order.
+        static let types =
+            ["uuid", "uuid", "text", "text", "text", "text", "timestamptz", "timestamptz", "text", "text"]
+            + Array(repeating: "float8", count: 15) + Array(repeating: "text", count: 6) + ["bigint"]
+            + Array(repeating: "float8", count: 4) + ["text", "bigint", "timestamptz", "timestamptz"]
+
+        static func sql(_ dialect: SQLDialect) -> String {
+            let values = types.enumerated().map { "$\($0 + 1)::\($1)" }.joined(separator: ", ")
+            let route = types.count + 1
+            let microsecond = "* INTERVAL '1 microsecond'"
+            return """
+                WITH activity AS (
+                    INSERT INTO activities (\(columnList), route)
+                    VALUES (\(values), ST_GeomFromWKB($\(route)::bytea, 4326)))
+                INSERT INTO activity_point_chunks (\(chunkColumns.joined(separator: ", ")))
+                SELECT $1::uuid, c.i - 1, TIMESTAMPTZ 'epoch' + c.s \(microsecond),
+                    TIMESTAMPTZ 'epoch' + c.e \(microsecond), c.n, substring($\(route + 6)::bytea FROM c.o FOR c.l)
+                FROM unnest($\(route + 1)::text::bigint[], $\(route + 2)::text::bigint[], $\(route + 3)::text::int[],
+                    $\(route + 4)::text::int[], $\(route + 5)::text::int[]) WITH ORDINALITY AS c (s, e, n, o, l, i)
+                """
         }
     }
 
