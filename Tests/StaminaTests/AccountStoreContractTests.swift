@@ -15,23 +15,28 @@ struct AccountStoreContractTests {
         User(id: UUID(), email: email, name: "Test", createdAt: now)
     }
 
+    /// `user` with every optional profile field and zone set.
+    func complete(_ user: User) -> User {
+        var user = user
+        user.dob = "1990-04-01"
+        user.height = 1.72
+        user.weight = 61.5
+        user.gender = .female
+        user.unitSystem = .imperial
+        user.timeZone = "Europe/Berlin"
+        user.defaultVisibility = .private
+        user.zones.maxHeartRate = 190
+        user.zones.restingHeartRate = 48
+        user.zones.thresholdHeartRate = 172
+        user.zones.functionalThresholdPower = 250
+        user.zones.thresholdSpeed = 4.2
+        return user
+    }
+
     @Test("a user round-trips with every field", arguments: Backend.allCases)
     func userRoundTrip(backend: Backend) async throws {
         try await TestDatabase.with(backend) { database in
-            var user = user("ann@example.com")
-            user.dob = "1990-04-01"
-            user.height = 1.72
-            user.weight = 61.5
-            user.gender = .female
-            user.unitSystem = .imperial
-            user.timeZone = "Europe/Berlin"
-            user.defaultVisibility = .private
-            user.zones.maxHeartRate = 190
-            user.zones.restingHeartRate = 48
-            user.zones.thresholdHeartRate = 172
-            user.zones.functionalThresholdPower = 250
-            user.zones.thresholdSpeed = 4.2
-            let stored = user
+            let stored = complete(user("ann@example.com"))
             try await database.transaction { try await store.insert(stored, passwordHash: "hash", in: $0) }
             let byID = try await database.read { try await store.user(id: stored.id, in: $0) }
             #expect(byID == stored)
@@ -47,16 +52,7 @@ struct AccountStoreContractTests {
         try await TestDatabase.with(backend) { database in
             let bare = user("bea@example.com")
             try await database.transaction { try await store.insert(bare, passwordHash: nil, in: $0) }
-            var full = bare
-            full.dob = "1985-11-30"
-            full.height = 1.8
-            full.weight = 70
-            full.gender = .male
-            full.zones.maxHeartRate = 188
-            full.zones.restingHeartRate = 50
-            full.zones.thresholdHeartRate = 170
-            full.zones.functionalThresholdPower = 280
-            full.zones.thresholdSpeed = 4.5
+            var full = complete(bare)
             full.updatedAt = full.createdAt.addingTimeInterval(60)
             // Cleared (as inserted), set, cleared, set: the statement, prepared on PostgreSQL by its
             // first run, gets NULLs first and values after (a bigint for an INTEGER column failed so).
