@@ -183,20 +183,18 @@ public struct Outbox: Sendable {
     static let rowsPerStatement = 1_000
 
     /// Inserts `envelopes` after the head and returns the position before the first of them, in one
-    /// statement (`AppendOne` for the usual single event): on PostgreSQL a CTE that moves the head,
-    /// inserts and notifies; on SQLite, which has no DML in CTEs, an `INSERT` whose rows follow the
-    /// head and whose trigger (`outbox_head_follows`) moves it.
+    /// statement (`AppendOne` for the usual single event): on PostgreSQL `postgresAppend`, which moves
+    /// the head, inserts and notifies; on SQLite, which has no DML in CTEs, an `INSERT` whose rows
+    /// follow the last one.
     private func insert(_ envelopes: ArraySlice<EventEnvelope>, in session: any DatabaseSession) async throws -> Int64 {
-        if envelopes.count == 1, let envelope = envelopes.first {
-            let head = try await session.query(AppendOne.self, Array(Self.binds(envelope).dropFirst())).first
-            return Int64(try head?.int("base") ?? 0)
+        let binds = Self.relativeBinds(envelopes)
+        if envelopes.count == 1 {
+            return Int64(try await session.query(AppendOne.self, binds).first?.int("base") ?? 0)
         }
         let list = Self.columns.joined(separator: ", ")
-        let binds = Self.relativeBinds(envelopes)
         if session.dialect == .postgres {
             let head = try await session.first(
-                "WITH \(Self.postgresAppend(rows: envelopes.count, from: 1)) SELECT base FROM stamina_outbox_rows LIMIT 1",
-                binds)
+                Self.postgresInsert(rows: envelopes.count), binds)
             return Int64(try head?.int("base") ?? 0)
         }
         let fields = Self.columns.dropFirst().map { "e." + $0 }.joined(separator: ", ")
@@ -212,32 +210,27 @@ public struct Outbox: Sendable {
         return Int64(try positions.map { try $0.int("position") }.min() ?? 1) - 1
     }
 
-    /// The append of one event, the usual case: inserts it at the head and moves the head, and on
-    /// PostgreSQL notifies `PostgresDatabase.commitChannel`; prepared once per connection there.
-    /// Binds are the `columns` after `position`.
+    /// The append of one event, the usual case; prepared once per connection on PostgreSQL. Binds are
+    /// `relativeBinds` of the one event.
     enum AppendOne: PreparedStatement {
         static let name = "stamina_outbox_append_one"
 
         static func sql(_ dialect: SQLDialect) -> String {
-            let list = columns.joined(separator: ", ")
             guard dialect == .postgres else {
-                let values = columns.dropFirst().indices.map { "$\($0)" }.joined(separator: ", ")
+                let values = columns.indices.dropFirst().map { "$\($0 + 1)" }.joined(separator: ", ")
                 return """
-                    INSERT INTO outbox (\(list)) SELECT COALESCE(MAX(position), 0) + 1, \(values) FROM outbox
-                    RETURNING position - 1 AS base
+                    INSERT INTO outbox (\(columns.joined(separator: ", ")))
+                    SELECT COALESCE(MAX(position), 0) + $1, \(values) FROM outbox
+                    RETURNING position - $1 AS base
                     """
             }
-            let values = zip(columns, postgresTypes).dropFirst().enumerated().map { index, column in
-                "$\(index + 1)::\(column.1)"
-            }
-            return """
-                WITH head AS (UPDATE outbox_head SET position = position + 1 WHERE id = 1 RETURNING position),
-                    wake AS (SELECT pg_notify('\(PostgresDatabase.commitChannel)', ''))
-                INSERT INTO outbox (\(list))
-                SELECT head.position, \(values.joined(separator: ", ")) FROM head, wake
-                RETURNING position - 1 AS base
-                """
+            return postgresInsert(rows: 1)
         }
+    }
+
+    /// `postgresAppend` as a statement of its own, returning `base`.
+    static func postgresInsert(rows: Int) -> String {
+        "WITH \(postgresAppend(rows: rows, from: 1)) SELECT base FROM stamina_outbox_rows LIMIT 1"
     }
 
     /// The append of `rows` events on PostgreSQL as common table expressions, their binds (the rows'
@@ -337,7 +330,7 @@ private final class Carrier: DatabaseSession {
     static let maximumBinds = 65_535
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws(DatabaseError) -> [SQLRow] {
-        guard binds.count + envelopes.count * Outbox.columns.count <= Self.maximumBinds,
+        guard !carried, binds.count + envelopes.count * Outbox.columns.count <= Self.maximumBinds,
             let statement = Self.carrying(
                 Outbox.postgresAppend(rows: envelopes.count, from: binds.count + 1), in: sql),
             take()
@@ -350,7 +343,7 @@ private final class Carrier: DatabaseSession {
     func query<Statement: PreparedStatement>(_ statement: Statement.Type, _ binds: [SQLValue])
         async throws(DatabaseError) -> [SQLRow]
     {
-        guard envelopes.count == 1, Carrying<Statement>.carries, take() else {
+        guard !carried, envelopes.count == 1, Carrying<Statement>.carries, take() else {
             return try await session.query(statement, binds)
         }
         return try await session.query(Carrying<Statement>.self, binds + Outbox.relativeBinds(envelopes))
