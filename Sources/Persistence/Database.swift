@@ -4,6 +4,12 @@ import ServiceLifecycle
 public enum SQLDialect: String, Sendable {
     case sqlite
     case postgres
+
+    /// The placeholder `$number`, on PostgreSQL cast to `postgresType`, the type its values are sent
+    /// as: what a `PreparedStatement` needs where a value may be NULL or its context has another type.
+    public func parameter(_ number: Int, _ postgresType: String) -> String {
+        self == .postgres ? "$\(number)::\(postgresType)" : "$\(number)"
+    }
 }
 
 /// A connection lent for the duration of a closure: run statements on it.

@@ -56,26 +56,20 @@ public struct SQLAccountStore: AccountStore {
     enum UpdateUser: PreparedStatement {
         static let name = "stamina_update_user"
 
+        /// The PostgreSQL types of `binds(_:)`, in the order of `userColumns`: the heart rates and power
+        /// are INTEGER columns, bound as bigint.
+        static let types = [
+            "uuid", "text", "text", "text", "float8", "float8", "text", "text", "text", "text", "bigint", "bigint",
+            "bigint", "bigint", "float8", "timestamptz", "timestamptz",
+        ]
+
         static func sql(_ dialect: SQLDialect) -> String {
-            guard dialect == .postgres else {
-                return """
-                    UPDATE users SET email = $2, name = $3, dob = $4, height = $5, weight = $6, gender = $7,
-                        unit_system = $8, time_zone = $9, default_visibility = $10, max_heart_rate = $11,
-                        resting_heart_rate = $12, threshold_heart_rate = $13, functional_threshold_power = $14,
-                        threshold_speed = $15, created_at = $16, updated_at = $17
-                    WHERE id = $1
-                    """
+            let columns = userColumns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            let assignments = zip(columns, types).enumerated().dropFirst().map { index, column in
+                "\(column.0) = \(dialect.parameter(index + 1, column.1))"
             }
-            // Cast to the types the values are sent as (see `PreparedStatement`): the heart rates and
-            // power are INTEGER columns, bound as bigint.
-            return """
-                UPDATE users SET email = $2::text, name = $3::text, dob = $4::text, height = $5::float8,
-                    weight = $6::float8, gender = $7::text, unit_system = $8::text, time_zone = $9::text,
-                    default_visibility = $10::text, max_heart_rate = $11::bigint, resting_heart_rate = $12::bigint,
-                    threshold_heart_rate = $13::bigint, functional_threshold_power = $14::bigint,
-                    threshold_speed = $15::float8, created_at = $16::timestamptz, updated_at = $17::timestamptz
-                WHERE id = $1::uuid
-                """
+            return
+                "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = \(dialect.parameter(1, types[0]))"
         }
     }
 

@@ -106,8 +106,11 @@ public struct SQLActivityStore: ActivityStore {
             + Array(repeating: "float8", count: 15) + Array(repeating: "text", count: 6) + ["bigint"]
             + Array(repeating: "float8", count: 4) + ["text", "bigint", "timestamptz", "timestamptz"]
 
-        static func sql(_ dialect: SQLDialect) -> String {
-            let values = types.enumerated().map { "$\($0 + 1)::\($1)" }.joined(separator: ", ")
+        static func sql(_ dialect: SQLDialect) -> String { postgres }
+
+        /// Built once: the outbox asks for it on every carried insert (`Outbox.append(_:in:along:)`).
+        static let postgres = {
+            let values = types.enumerated().map { SQLDialect.postgres.parameter($0 + 1, $1) }.joined(separator: ", ")
             let route = types.count + 1
             let microsecond = "* INTERVAL '1 microsecond'"
             return """
@@ -120,7 +123,7 @@ public struct SQLActivityStore: ActivityStore {
                 FROM unnest($\(route + 1)::text::bigint[], $\(route + 2)::text::bigint[], $\(route + 3)::text::int[],
                     $\(route + 4)::text::int[], $\(route + 5)::text::int[]) WITH ORDINALITY AS c (s, e, n, o, l, i)
                 """
-        }
+        }()
     }
 
     /// The route as a little-endian WKB LineString of the positioned points (longitude, latitude),
