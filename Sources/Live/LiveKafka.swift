@@ -8,8 +8,8 @@ import ServiceLifecycle
 
 /// Where a device's points become durable before they are acked.
 public protocol LivePointSink: Sendable {
-    /// Returns once the points are durable; throws when they could not be made so.
-    func append(sessionID: UUID, points: [LivePoint]) async throws
+    /// Makes the points durable, then calls `done` (on any thread) with the outcome.
+    func append(sessionID: UUID, points: [LivePoint], done: @escaping @Sendable (Result<Void, any Error>) -> Void)
     /// Returns once every point of the session up to `seq` is in the live-points table (a sink may
     /// make points durable elsewhere first), so that the session can become an activity.
     func stored(sessionID: UUID, through seq: Int64) async throws
@@ -42,13 +42,22 @@ public final class KafkaLivePoints: LivePointSink, Service {
     /// `<prefix>.live-points`.
     public static func topic(prefix: String) -> String { prefix + ".live-points" }
 
-    public func append(sessionID: UUID, points: [LivePoint]) async throws {
+    public func append(
+        sessionID: UUID, points: [LivePoint], done: @escaping @Sendable (Result<Void, any Error>) -> Void
+    ) {
         let batch = LivePointBatch(sessionId: sessionID, points: points.map { WirePoint($0) })
-        _ = try await producer.send([
-            KafkaOutgoingMessage(
-                topic: topic, key: Array(sessionID.uuidString.lowercased().utf8),
-                value: Array(try JSONCoding.encoder.encode(batch)))
-        ])
+        Task {
+            do {
+                _ = try await producer.send([
+                    KafkaOutgoingMessage(
+                        topic: topic, key: Array(sessionID.uuidString.lowercased().utf8),
+                        value: Array(try JSONCoding.encoder.encode(batch)))
+                ])
+                done(.success(()))
+            } catch {
+                done(.failure(error))
+            }
+        }
     }
 
     /// Waits (up to 30 s) for the batch writer to have stored the points.

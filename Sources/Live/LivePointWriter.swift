@@ -4,15 +4,15 @@ import Persistence
 import ServiceLifecycle
 import Synchronization
 
-/// Makes live points durable in batches: every connection hands its points over and waits; the
-/// writer takes everything pending, writes it in one transaction and wakes them all (group commit).
+/// Makes live points durable in batches: every connection hands its points over with a callback; the
+/// writer takes everything pending, writes it in one transaction and calls them all (group commit).
 /// While a transaction runs, the next batch gathers, so the batch size follows the load and an
 /// idle server writes a single point at once.
 public final class LivePointWriter: Service {
     struct Pending {
         var sessionID: UUID
         var points: [LivePoint]
-        var done: CheckedContinuation<Void, any Error>
+        var done: @Sendable (Result<Void, any Error>) -> Void
     }
 
     let database: any Database
@@ -32,19 +32,19 @@ public final class LivePointWriter: Service {
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Returns once the points are committed; throws when they could not be.
-    public func append(sessionID: UUID, points: [LivePoint]) async throws {
-        guard !points.isEmpty else { return }
-        try await withCheckedThrowingContinuation { continuation in
-            let accepted = pending.withLock { pending in
-                pending?.append(Pending(sessionID: sessionID, points: points, done: continuation))
-                return pending != nil
-            }
-            if accepted {
-                wake.yield()
-            } else {
-                continuation.resume(throwing: LiveError(.unavailable, "The server is shutting down."))
-            }
+    /// Calls `done` once the points are committed, or with the error that kept them from it.
+    public func append(
+        sessionID: UUID, points: [LivePoint], done: @escaping @Sendable (Result<Void, any Error>) -> Void
+    ) {
+        guard !points.isEmpty else { return done(.success(())) }
+        let accepted = pending.withLock { pending in
+            pending?.append(Pending(sessionID: sessionID, points: points, done: done))
+            return pending != nil
+        }
+        if accepted {
+            wake.yield()
+        } else {
+            done(.failure(LiveError(.unavailable, "The server is shutting down.")))
         }
     }
 
@@ -70,7 +70,7 @@ public final class LivePointWriter: Service {
             return pending ?? []
         }
         for waiting in left {
-            waiting.done.resume(throwing: LiveError(.unavailable, "The server is shutting down."))
+            waiting.done(.failure(LiveError(.unavailable, "The server is shutting down.")))
         }
     }
 
@@ -80,10 +80,10 @@ public final class LivePointWriter: Service {
             try await database.transaction { session in
                 try await LiveStore.append(batch.map { ($0.sessionID, $0.points) }, receivedAt: now, in: session)
             }
-            for waiting in batch { waiting.done.resume() }
+            for waiting in batch { waiting.done(.success(())) }
         } catch {
             logger.error("live points not stored", metadata: ["error": "\(String(reflecting: error))"])
-            for waiting in batch { waiting.done.resume(throwing: error) }
+            for waiting in batch { waiting.done(.failure(error)) }
         }
     }
 }

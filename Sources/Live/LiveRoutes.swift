@@ -3,6 +3,7 @@ import HTTPAPI
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import Metrics
 import NIOCore
 
 /// The request context of WebSocket upgrades (the router that decides them is separate from the
@@ -10,10 +11,13 @@ import NIOCore
 public struct LiveSocketContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<LiveSocketContext>
+    /// The connection's channel: a device connection puts its handler in the pipeline once upgraded.
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         webSocket = .init()
+        channel = source.channel
     }
 }
 
@@ -43,10 +47,21 @@ public struct LiveRoutes: Sendable {
                 return .upgrade([:])
             },
             onUpgrade: { inbound, outbound, context in
-                guard let identity = try? await identity(of: context.request, required: true) else { return }
-                var connection = DeviceConnection(
-                    service: service, identity: identity, outbound: outbound, configuration: configuration)
-                await connection.run(inbound: inbound)
+                guard let identity = try? await identity(of: context.request, required: true),
+                    let connection = try? await DeviceConnection.install(
+                        on: context.requestContext.channel, service: service, identity: identity, outbound: outbound,
+                        configuration: configuration)
+                else { return }
+                let connected = Meter(label: "stamina_live_devices")
+                connected.increment()
+                defer { connected.decrement() }
+                // The stream still answers pings and runs the close; its data frames are those read
+                // before the connection's handler was in place, then the handover token.
+                do {
+                    for try await message in inbound.messages(maxSize: configuration.maxFrameSize) {
+                        connection.received(message)
+                    }
+                } catch {}
             })
         router.ws(
             RouterPath(Self.spectatorPath),

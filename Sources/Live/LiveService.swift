@@ -146,9 +146,8 @@ public final class LiveService: Sendable {
         return .success(result)
     }
 
-    /// Makes the points durable, updates the metrics and broadcasts them to spectators.
-    func append(_ points: [LivePoint], to opened: inout Opened) async throws {
-        try await sink.append(sessionID: opened.session.id, points: points)
+    /// Takes in points the sink has made durable: the metrics, the acked seq, and a broadcast to spectators.
+    func record(_ points: [LivePoint], in opened: inout Opened) {
         let afterSeq = opened.ackedSeq
         Counter(label: "stamina_live_points_total").increment(by: points.count)
         for point in points { opened.tracker.add(point) }

@@ -110,21 +110,8 @@ struct LiveServerTests {
     /// Sends `head` on a new loopback connection and returns what the server sends back before
     /// closing or within 5 s (a client waiting for `100 Continue` sends no body yet).
     static func exchange(port: Int, head: String) throws -> String {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw TestSetupError("socket() failed") }
+        let socket = try RawWebSocket.connectLoopback(port: port, timeout: 5)
         defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw TestSetupError("connect() failed") }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = head.utf8CString.withUnsafeBufferPointer { send(socket, $0.baseAddress, $0.count - 1, 0) }
         var buffer = [UInt8](repeating: 0, count: 4_096)
         let count = recv(socket, &buffer, buffer.count, 0)

@@ -131,6 +131,48 @@ struct LiveTrackingTests {
         }
     }
 
+    @Test(
+        "messages sent at once after the upgrade, fragmented ones too, are answered in order",
+        arguments: [Backend.sqlite])
+    func messagesInOrder(backend: Backend) async throws {
+        try await withLiveApp(backend) { port, api, _ in
+            let athlete = try await api.register("order-\(UUID())@example.com")
+            let path = "/api/v1/realtime/activity-stream"
+            let device = try #require(try await TestSocket.connect(port: port, path: path, token: athlete.token))
+            try await device.send(Self.startMessage("order-1"))
+            try await device.send(Self.points(1...10))
+            let fragmented = Self.points(11...20)
+            let third = fragmented.count / 3
+            try await device.sendFragmented([
+                String(fragmented.prefix(third)), String(fragmented.dropFirst(third).prefix(third)),
+                String(fragmented.dropFirst(2 * third)),
+            ])
+            try await device.send(#"{"type":"dance"}"#)
+            try await device.send(Self.points(21...30))
+            #expect(try await device.next()["type"] as? String == "started")
+            #expect(Self.int(try await device.next()["seq"]) == 10)
+            #expect(Self.int(try await device.next()["seq"]) == 20)
+            #expect(try await device.next()["code"] as? String == "invalid_message")
+            #expect(Self.int(try await device.next()["seq"]) == 30)
+
+            // Messages in the upgrade request's packet reach the server before its device handler is
+            // in place; they are still answered first, and in order.
+            let early = try RawWebSocket(
+                port: port, path: path, token: athlete.token,
+                sendingAlong: [Self.startMessage("order-3"), Self.points(1...10), Self.points(11...20)])
+            #expect(try early.next()["type"] as? String == "started")
+            #expect(Self.int(try early.next()["seq"]) == 10)
+            #expect(Self.int(try early.next()["seq"]) == 20)
+
+            // The frame limit holds for a message in fragments too.
+            let big = try #require(try await TestSocket.connect(port: port, path: path, token: athlete.token))
+            try await big.send(Self.startMessage("order-2"))
+            _ = try await big.next("started")
+            try await big.sendFragmented([String(repeating: " ", count: 40_000), String(repeating: " ", count: 40_000)])
+            #expect(try await big.closed() == .messageTooLarge)
+        }
+    }
+
     @Test("bad input gets an error frame or a close code, and the session goes on", arguments: [Backend.sqlite])
     func badInput(backend: Backend) async throws {
         try await withLiveApp(backend) { port, api, _ in

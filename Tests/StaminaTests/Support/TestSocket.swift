@@ -54,6 +54,14 @@ final class TestSocket: Sendable {
         try await outbound.write(.text(text))
     }
 
+    /// Sends `parts` as one text message in as many frames: a first frame, then continuations.
+    func sendFragmented(_ parts: [String]) async throws {
+        let outbound = try #require(state.withLock { $0.outbound })
+        try await outbound.withTextMessageWriter { write in
+            for part in parts { try await write(part) }
+        }
+    }
+
     func sendBinary(_ bytes: [UInt8]) async throws {
         let outbound = try #require(state.withLock { $0.outbound })
         try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
@@ -77,14 +85,14 @@ final class TestSocket: Sendable {
             }
             try await Task.sleep(for: .milliseconds(5))
         }
-        throw TestSocketError("no frame within \(timeout)")
+        throw TestSocketError("no frame within \(timeout) \(context.prefix(200))")
     }
 
     /// The next frame of `type`, skipping others (e.g. acks carrying metrics).
     func next(_ type: String, timeout: Duration = .seconds(15)) async throws -> [String: any Sendable] {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let frame = try await next(timeout: deadline - ContinuousClock.now)
+            let frame = try await next(timeout: deadline - ContinuousClock.now, context: "(waiting for \(type))")
             if frame["type"] as? String == type { return frame }
         }
     }
