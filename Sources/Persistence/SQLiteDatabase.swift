@@ -50,10 +50,11 @@ public final class SQLiteDatabase: Database {
     }
 
     /// Every connection's settings. Recursive triggers stay off as in SQLite's default (Debian's
-    /// build turns them on).
+    /// build turns them on). Temporary files (statement journals of multi-row inserts, sorts) stay
+    /// in memory: as files they were created and deleted on every batch of live points.
     private static let pragmas = [
         "PRAGMA busy_timeout=10000", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
-        "PRAGMA recursive_triggers=OFF",
+        "PRAGMA recursive_triggers=OFF", "PRAGMA temp_store=MEMORY",
     ]
 
     public func read<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
@@ -150,21 +151,46 @@ struct SQLiteSession: DatabaseSession {
         }
     }
 
-    /// Rewrites PostgreSQL's `$N` placeholders as SQLite's `?N`, leaving string literals alone.
+    /// Rewrites PostgreSQL's `$N` placeholders as SQLite's, leaving string literals alone: plain `?`
+    /// when they run `$1`, `$2`, … in order, else `?N`. SQLite looks each `?N` up in a list while it
+    /// compiles the statement, which makes a many-row `INSERT` quadratic in its placeholders: one of
+    /// 500 rows and 13 columns took 50 ms with `?N` and 1.5 ms with `?` (SQLite 3.40). A plain `?`
+    /// takes the next number without a look-up.
     /// Byte-wise: every statement missing from a connection's cache passes through here.
     static func numberedParameters(_ sql: String) -> String {
         guard sql.utf8.contains(UInt8(ascii: "$")) else { return sql }
-        var output = Array(sql.utf8)
+        let input = Array(sql.utf8)
+        var numbered: [UInt8] = []
+        var plain: [UInt8] = []
+        numbered.reserveCapacity(input.count)
+        plain.reserveCapacity(input.count)
+        var inOrder = true
+        var count = 0
         var inLiteral = false
-        for index in output.indices {
-            let byte = output[index]
+        var index = 0
+        func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+        while index < input.count {
+            let byte = input[index]
             if byte == UInt8(ascii: "'") { inLiteral.toggle() }
-            if !inLiteral, index > 0, output[index - 1] == UInt8(ascii: "$"),
-                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-            {
-                output[index - 1] = UInt8(ascii: "?")
+            guard !inLiteral, byte == UInt8(ascii: "$"), index + 1 < input.count, isDigit(input[index + 1]) else {
+                numbered.append(byte)
+                plain.append(byte)
+                index += 1
+                continue
             }
+            var end = index + 1
+            var number = 0
+            while end < input.count, isDigit(input[end]) {
+                number = number &* 10 &+ Int(input[end] - UInt8(ascii: "0"))
+                end += 1
+            }
+            count += 1
+            if number != count { inOrder = false }
+            numbered.append(UInt8(ascii: "?"))
+            numbered += input[(index + 1)..<end]
+            plain.append(UInt8(ascii: "?"))
+            index = end
         }
-        return String(decoding: output, as: UTF8.self)
+        return String(decoding: inOrder ? plain : numbered, as: UTF8.self)
     }
 }

@@ -309,6 +309,10 @@ struct PersistenceTests {
     @Test("SQLite gets numbered parameters, string literals untouched")
     func sqliteParameterRewriting() {
         #expect(SQLiteSession.numberedParameters("SELECT $1, '$2', $10") == "SELECT ?1, '$2', ?10")
+        // In order from $1, they become plain placeholders (SQLite compiles those without a look-up each).
+        #expect(SQLiteSession.numberedParameters("SELECT $1, '$9', $2, $3") == "SELECT ?, '$9', ?, ?")
+        #expect(SQLiteSession.numberedParameters("SELECT $2, $1") == "SELECT ?2, ?1")
+        #expect(SQLiteSession.numberedParameters("SELECT $1 WHERE x = $1") == "SELECT ?1 WHERE x = ?1")
     }
 }
 
