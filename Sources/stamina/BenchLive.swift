@@ -425,36 +425,19 @@ final class LiveDevice: Sendable {
     }
 
     func run(_ run: LiveBenchRun, slots: LivePhaseSlots) async {
-        let url = run.deviceURL + "/api/v1/realtime/activity-stream?access_token=" + token
         let startedAt = LiveBenchClock.rfc3339(milliseconds: LiveBenchClock.wallMilliseconds())
         let start =
             #"{"type":"start","clientSessionId":"\#(clientSessionID)","sport":"running","startedAt":"\#(startedAt)","visibility":"public","name":"Live bench \#(index)"}"#
         do {
-            let close = try await WebSocketClient.connect(
-                url: url, configuration: run.configuration(maxFrameSize: 1 << 20), eventLoopGroup: run.group,
-                logger: run.logger
-            ) { inbound, outbound, _ in
-                try await outbound.write(.text(start))
-                try await withThrowingTaskGroup(of: Void.self) { tasks in
-                    for try await message in inbound.messages(maxSize: 1 << 22) {
-                        guard case .text(let text) = message else { continue }
-                        let now = LiveBenchClock.monotonic()
-                        let started = LiveFrameScanner.withBytes(text) { bytes in
-                            self.handle(bytes, at: now, run: run)
-                        }
-                        if let acked = started {
-                            self.state.withLock { $0.track = Track(after: acked) }
-                            slots.join(self, outbound: outbound)
-                            tasks.addTask { try await self.close(outbound, run: run) }
-                        }
-                    }
-                    tasks.cancelAll()
-                }
-            }
+            let closeCode = try await BenchDeviceHandler.connect(
+                self, path: "/api/v1/realtime/activity-stream?access_token=" + token, start: start, run: run,
+                slots: slots)
             state.withLock { state in
                 state.streaming = false
                 if !state.closing && !state.finished {
-                    state.disconnect = run.closedByServer(close)
+                    state.disconnect =
+                        "closed by server (\(closeCode.map { "\($0)" } ?? "no close frame")) "
+                        + run.schedule.phase(of: LiveBenchClock.monotonic())
                 }
             }
         } catch {
@@ -469,8 +452,17 @@ final class LiveDevice: Sendable {
         }
     }
 
+    /// The `started` frame's acked seq: streaming goes on after it.
+    func streamingStarted(after acked: Int) {
+        state.withLock { $0.track = Track(after: acked) }
+    }
+
+    func markClosing() {
+        state.withLock { $0.closing = true }
+    }
+
     /// Applies one server frame; returns the `ackedSeq` to stream after when it is `started`.
-    private func handle(_ bytes: UnsafeBufferPointer<UInt8>, at now: Int64, run: LiveBenchRun) -> Int? {
+    func handle(_ bytes: UnsafeBufferPointer<UInt8>, at now: Int64, run: LiveBenchRun) -> Int? {
         let type = LiveFrameScanner.string(LiveFrameScanner.typeKey, in: bytes)
         switch type {
         case "ack":
@@ -547,7 +539,7 @@ final class LiveDevice: Sendable {
     static let probe = #"{"type":"bench_probe"}"#
 
     /// Sends the next point (called once a second by the device's phase slot); true when a probe is due.
-    func sendPoint(_ outbound: WebSocketOutboundWriter, run: LiveBenchRun) async -> Bool {
+    func sendPoint(_ channel: any Channel, run: LiveBenchRun) -> Bool {
         guard
             let track = state.withLock({ state -> Track? in
                 guard state.streaming, var track = state.track else { return nil }
@@ -573,34 +565,15 @@ final class LiveDevice: Sendable {
             state.pointsSent += 1
             if run.schedule.isSteady(sent) { state.steadySent += 1 }
         }
-        do {
-            try await outbound.write(.text(message))
-        } catch {
-            return false  // the reader notes the disconnect
-        }
+        BenchDeviceHandler.send(message, on: channel)
         return run.probeInterval > 0 && seq % run.probeInterval == 0
     }
 
     /// Sends a message the server answers with `invalid_message` without touching storage.
-    func sendProbe(_ outbound: WebSocketOutboundWriter) async {
+    func sendProbe(_ channel: any Channel) {
         let sent = LiveBenchClock.monotonic()
         state.withLock { $0.probes.append(sent) }
-        try? await outbound.write(.text(Self.probe))
-    }
-
-    /// Waits for the end of the run, then closes (or finishes first).
-    private func close(_ outbound: WebSocketOutboundWriter, run: LiveBenchRun) async throws {
-        await LiveBenchClock.sleep(until: run.schedule.end)
-        // Cancelled: the server closed the connection first, which is a disconnect, not our close.
-        try Task.checkCancellation()
-        if run.finish {
-            let time = LiveBenchClock.rfc3339(milliseconds: LiveBenchClock.wallMilliseconds())
-            try await outbound.write(.text(#"{"type":"finish","time":"\#(time)"}"#))
-            // The server closes with 1000 after `finished`; close ourselves if it does not within 60 s.
-            await LiveBenchClock.sleep(until: LiveBenchClock.monotonic() + 60_000_000_000)
-        }
-        state.withLock { $0.closing = true }
-        try await outbound.close(.normalClosure, reason: nil)
+        BenchDeviceHandler.send(Self.probe, on: channel)
     }
 }
 
@@ -613,7 +586,7 @@ final class LivePhaseSlots: Sendable {
     /// A device and where to write its frames.
     struct Member: Sendable {
         let device: LiveDevice
-        let outbound: WebSocketOutboundWriter
+        let channel: any Channel
     }
 
     /// The members of one phase.
@@ -626,8 +599,8 @@ final class LivePhaseSlots: Sendable {
     let skippedPoints = Atomic<Int>(0)
     let slots = (0..<LivePhaseSlots.count).map { _ in Slot() }
 
-    func join(_ device: LiveDevice, outbound: WebSocketOutboundWriter) {
-        slots[Int.random(in: 0..<Self.count)].members.withLock { $0.append(Member(device: device, outbound: outbound)) }
+    func join(_ device: LiveDevice, channel: any Channel) {
+        slots[Int.random(in: 0..<Self.count)].members.withLock { $0.append(Member(device: device, channel: channel)) }
     }
 
     func run(_ run: LiveBenchRun) async {
@@ -640,11 +613,11 @@ final class LivePhaseSlots: Sendable {
                         await LiveBenchClock.sleep(until: next)
                         probes.removeAll(keepingCapacity: true)
                         for member in slot.members.withLock({ $0 }) {
-                            if await member.device.sendPoint(member.outbound, run: run) { probes.append(member) }
+                            if member.device.sendPoint(member.channel, run: run) { probes.append(member) }
                         }
                         if !probes.isEmpty {
                             await LiveBenchClock.sleep(until: next + 500_000_000)
-                            for member in probes { await member.device.sendProbe(member.outbound) }
+                            for member in probes { member.device.sendProbe(member.channel) }
                         }
                         next += 1_000_000_000
                         let now = LiveBenchClock.monotonic()
