@@ -57,6 +57,28 @@ struct WirePoint: Codable, Sendable, Equatable {
 }
 
 extension WirePoint {
+    /// The JSON `JSONCoding.encoder` writes (sorted keys, no nulls), without its cost.
+    var json: String {
+        var text = "{"
+        func add(_ name: String, _ value: Double?) {
+            guard let value else { return }
+            var number = value.isFinite ? "\(value)" : "null"
+            if number.hasSuffix(".0") { number.removeLast(2) }  // as JSONEncoder writes whole numbers
+            text += "\"\(name)\":" + number + ","
+        }
+        add("altitude", altitude)
+        add("cadence", cadence)
+        add("distance", distance)
+        add("heartRate", heartRate)
+        add("latitude", latitude)
+        add("longitude", longitude)
+        add("power", power)
+        text += "\"seq\":\(seq),"
+        add("speed", speed)
+        add("temperature", temperature)
+        return text + "\"time\":\"" + Timestamp.format(time) + "\"}"
+    }
+
     /// In an extension, so that the memberwise initialiser stays available (the fast path builds
     /// points with it).
     init(_ live: LivePoint, hidePosition: Bool = false) {
@@ -151,11 +173,11 @@ enum ServerFrame {
         var metrics: LiveMetrics
     }
 
-    struct Points: Encodable {
-        let type = "points"
-        var points: [WirePoint]
-        /// Absent on points read back to fill a gap.
-        var metrics: LiveMetrics?
+    /// Points for spectators, with the metrics (absent on points read back to fill a gap). Written by
+    /// hand, as ``LiveMetrics/json`` is: every watched device's every batch is one.
+    static func points(_ points: [WirePoint], metrics: LiveMetrics?) -> String {
+        "{" + (metrics.map { "\"metrics\":" + $0.json + "," } ?? "") + "\"points\":["
+            + points.map(\.json).joined(separator: ",") + "],\"type\":\"points\"}"
     }
 
     struct State: Encodable {

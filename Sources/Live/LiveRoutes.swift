@@ -75,7 +75,8 @@ public struct LiveRoutes: Sendable {
                     return
                 }
                 let spectator = SpectatorConnection(
-                    service: service, session: session, shareID: shareID, outbound: outbound, logger: context.logger)
+                    service: service, session: session, shareID: shareID, outbound: outbound,
+                    channel: context.requestContext.channel, logger: context.logger)
                 await spectator.run(inbound: inbound)
             })
     }

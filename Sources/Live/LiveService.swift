@@ -157,8 +157,7 @@ public final class LiveService: Sendable {
         }
         let sessionID = opened.session.id
         guard fanout.mayHaveWatchers(sessionID), let last = points.last else { return }
-        let frame = ServerFrame.text(
-            ServerFrame.Points(points: Self.visible(points, zones: opened.zones), metrics: opened.tracker.metrics))
+        let frame = ServerFrame.points(Self.visible(points, zones: opened.zones), metrics: opened.tracker.metrics)
         fanout.publish(.points(afterSeq: afterSeq, lastSeq: last.seq, frame: frame), to: sessionID)
     }
 

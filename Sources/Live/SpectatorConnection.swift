@@ -14,6 +14,8 @@ struct SpectatorConnection {
     /// The share link that let the spectator in, if one did.
     let shareID: UUID?
     let outbound: WebSocketOutboundWriter
+    /// The connection's channel: frames are written to it directly (see ``send(_:)``).
+    let channel: any Channel
     let logger: Logger
 
     static let revokedCode = WebSocketErrorCode(codeNumber: 4403)
@@ -44,12 +46,18 @@ struct SpectatorConnection {
         }
     }
 
+    /// Writes a text frame straight to the channel, one hop to its event loop, rather than through the
+    /// stream's writer and its actor. Closing still goes through the writer, after what was sent here.
+    private func send(_ text: String) {
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text)), promise: nil)
+    }
+
     private func forward(_ broadcasts: AsyncStream<LiveBroadcast>) async throws {
         let snapshot = try await service.snapshot(of: session)
-        try await outbound.write(.text(snapshot.frame))
+        send(snapshot.frame)
         guard session.state.isOpen else {
             let ended = ServerFrame.Finished(type: session.state.rawValue, activityId: session.activityID)
-            try await outbound.write(.text(ServerFrame.text(ended)))
+            send(ServerFrame.text(ended))
             try await outbound.close(.normalClosure, reason: nil)
             return
         }
@@ -63,22 +71,22 @@ struct SpectatorConnection {
                     let missed = try await service.points(
                         of: session, after: lastSeq, through: after, zones: snapshot.zones)
                     if !missed.isEmpty {
-                        try await outbound.write(.text(ServerFrame.text(ServerFrame.Points(points: missed))))
+                        send(ServerFrame.points(missed, metrics: nil))
                     }
                 }
-                try await outbound.write(.text(frame))
+                send(frame)
                 lastSeq = last
             case .state(let frame):
-                try await outbound.write(.text(frame))
+                send(frame)
             case .ended(let frame):
-                try await outbound.write(.text(frame))
+                send(frame)
                 try await outbound.close(.normalClosure, reason: nil)
                 return
             case .watching:
                 continue
             case .revoked(let revoked):
                 guard revoked == shareID else { continue }
-                try await outbound.write(.text(ServerFrame.text(ServerFrame.Revoked())))
+                send(ServerFrame.text(ServerFrame.Revoked()))
                 try await outbound.close(Self.revokedCode, reason: "share link revoked")
                 return
             }

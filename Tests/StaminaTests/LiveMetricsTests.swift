@@ -55,4 +55,28 @@ struct LiveMetricsTests {
             #expect(fast == reference)
         }
     }
+
+    @Test("the hand-written points frame says what JSONEncoder says")
+    func pointsFrame() throws {
+        struct Reference: Encodable {
+            var type = "points"
+            var points: [WirePoint]
+            var metrics: LiveMetrics?
+        }
+        let points = PointsMessageParserTests.valid.compactMap(PointsMessageParser.points).flatMap { $0 }
+        #expect(points.count == 5)
+        for metrics in [nil, Self.tracker(seconds: 700, pauseAt: 700).metrics] {
+            let frame = ServerFrame.points(points, metrics: metrics)
+            let fast = try JSONSerialization.jsonObject(with: Data(frame.utf8)) as? NSDictionary
+            let reference =
+                try JSONSerialization.jsonObject(
+                    with: JSONCoding.encoder.encode(Reference(points: points, metrics: metrics))) as? NSDictionary
+            #expect(fast != nil)
+            #expect(fast == reference)
+        }
+        for point in points {
+            let reference = String(decoding: try JSONCoding.encoder.encode(point), as: UTF8.self)
+            #expect(point.json == reference)
+        }
+    }
 }
