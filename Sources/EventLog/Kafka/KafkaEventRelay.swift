@@ -45,6 +45,12 @@ public struct KafkaEventRelay: Service {
         // A batch the brokers cannot take within 30 s fails and is sent again (the relay retries), rather
         // than waiting librdkafka's default 5 minutes.
         kafka.properties["message.timeout.ms"] = kafka.properties["message.timeout.ms"] ?? "30000"
+        // One request in flight per broker, so that a retried request is never overtaken by a later one:
+        // consumers skip what is at or below their position in a partition, so a partition must keep
+        // log order. The idempotent producer keeps it on brokers that check sequence numbers, but
+        // librdkafka's mock cluster checks them for transactional producers only, and there a
+        // NOT_LEADER retry once landed after the next request (an event lost, in the fault test).
+        kafka.properties["max.in.flight.requests.per.connection"] = "1"
         let producer = try KafkaProducer(configuration: kafka, logger: logger)
         await cancelWhenGracefulShutdown {
             await withTaskCancellationHandler {
