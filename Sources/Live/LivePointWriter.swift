@@ -77,8 +77,12 @@ public final class LivePointWriter: Service {
     private func write(_ batch: [Pending]) async {
         do {
             let now = Date()
-            try await database.transaction { session in
-                try await LiveStore.append(batch.map { ($0.sessionID, $0.points) }, receivedAt: now, in: session)
+            let batches = batch.map { ($0.sessionID, $0.points) }
+            if database.dialect == .postgres {
+                // One statement, atomic by itself: no BEGIN and COMMIT round trips.
+                try await database.read { try await LiveStore.append(batches, receivedAt: now, in: $0) }
+            } else {
+                try await database.transaction { try await LiveStore.append(batches, receivedAt: now, in: $0) }
             }
             for waiting in batch { waiting.done(.success(())) }
         } catch {

@@ -141,13 +141,18 @@ public enum LiveStore {
         "session_id, seq, time, latitude, longitude, altitude, distance, speed, heart_rate, cadence, power, temperature, received_at"
     static let rowsPerStatement = 500
 
-    /// Appends points of several sessions in as few statements as the bind limit allows; points already
-    /// stored (same session and seq) are skipped.
+    /// Appends points of several sessions; points already stored (same session and seq) are skipped.
+    /// On PostgreSQL in one prepared statement whatever their number (`InsertLivePoints`), atomic by
+    /// itself; on SQLite in statements of at most `rowsPerStatement` rows (run them in a transaction).
     static func append(
         _ batches: [(sessionID: UUID, points: [LivePoint])], receivedAt: Date, in db: any DatabaseSession
     )
         async throws
     {
+        guard db.dialect == .sqlite else {
+            try await db.query(InsertLivePoints.self, InsertLivePoints.binds(batches, receivedAt: receivedAt))
+            return
+        }
         var rows: [[SQLValue]] = []
         for (sessionID, points) in batches {
             for live in points {
@@ -178,6 +183,41 @@ public enum LiveStore {
             sql += " ON CONFLICT (session_id, seq) DO NOTHING"
             try await db.query(sql, binds)
             start += chunk.count
+        }
+    }
+
+    /// Live points on PostgreSQL in one statement, unnested from one array literal per column (sent as
+    /// text): parsed and planned once per connection, one round trip for any batch.
+    enum InsertLivePoints: PreparedStatement {
+        static let name = "stamina_insert_live_points"
+
+        static func sql(_ dialect: SQLDialect) -> String {
+            let reals = (4...12).map { "$\($0)::text::float8[]" }.joined(separator: ", ")
+            return """
+                INSERT INTO live_points (\(pointColumns))
+                SELECT p.session::uuid, p.seq, TIMESTAMPTZ 'epoch' + p.time * INTERVAL '1 microsecond', p.latitude,
+                    p.longitude, p.altitude, p.distance, p.speed, p.heart_rate, p.cadence, p.power, p.temperature,
+                    $13::timestamptz
+                FROM unnest($1::text::text[], $2::text::bigint[], $3::text::bigint[], \(reals))
+                    AS p (session, seq, time, latitude, longitude, altitude, distance, speed, heart_rate, cadence, power,
+                        temperature)
+                ON CONFLICT (session_id, seq) DO NOTHING
+                """
+        }
+
+        /// Sessions, seqs, times (microseconds since 1970) and each optional value as array literals.
+        static func binds(_ batches: [(sessionID: UUID, points: [LivePoint])], receivedAt: Date) -> [SQLValue] {
+            let points = batches.flatMap { batch in batch.points.map { (batch.sessionID, $0) } }
+            func literal(_ items: [String]) -> SQLValue { .text("{" + items.joined(separator: ",") + "}") }
+            func reals(_ value: (TrackPoint) -> Double?) -> SQLValue {
+                literal(points.map { value($0.1.point).map { "\($0)" } ?? "NULL" })
+            }
+            return [
+                literal(points.map { $0.0.uuidString }), literal(points.map { "\($0.1.seq)" }),
+                literal(points.map { "\(Int64(($0.1.point.time.timeIntervalSince1970 * 1_000_000).rounded()))" }),
+                reals(\.latitude), reals(\.longitude), reals(\.altitude), reals(\.distance), reals(\.speed),
+                reals(\.heartRate), reals(\.cadence), reals(\.power), reals(\.temperature), .date(receivedAt),
+            ]
         }
     }
 
