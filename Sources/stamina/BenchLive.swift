@@ -45,7 +45,10 @@ struct BenchLive: AsyncParsableCommand {
     @Option(name: .customLong("spectator-url"), help: "Server the spectators connect to (default: the device URL).")
     var spectatorURL: String?
 
-    @Option(help: "Comma-separated server PIDs to measure (CPU over the steady phase, peak RSS).")
+    @Option(
+        help:
+            "Comma-separated server PIDs to measure (CPU over the steady phase, peak RSS); +PID adds the CPU of its children (PostgreSQL's backends)."
+    )
     var pids: String?
 
     @Option(help: "Devices per registered user (tokens are shared).")
@@ -82,10 +85,13 @@ struct BenchLive: AsyncParsableCommand {
         if openFiles < needed {
             FileHandle.standardError.write(Data("warning: open-file limit \(openFiles) < \(needed) sockets\n".utf8))
         }
-        let serverPIDs = try (pids ?? "").split(separator: ",").map { text -> Int32 in
-            guard let pid = Int32(text.trimmingCharacters(in: .whitespaces)) else {
+        var trees = Set<Int32>()
+        let serverPIDs = try (pids ?? "").split(separator: ",").map { item -> Int32 in
+            let text = item.trimmingCharacters(in: .whitespaces)
+            guard let pid = Int32(text.hasPrefix("+") ? String(text.dropFirst()) : text) else {
                 throw ValidationError("--pids: \(text) is not a PID")
             }
+            if text.hasPrefix("+") { trees.insert(pid) }
             return pid
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
@@ -111,7 +117,7 @@ struct BenchLive: AsyncParsableCommand {
             LiveSpectator(
                 device: deviceStates[$0 * stride], token: tokens[($0 * stride / devicesPerUser + 1) % tokens.count])
         }
-        let sampler = LiveResourceSampler(pids: serverPIDs)
+        let sampler = LiveResourceSampler(pids: serverPIDs, trees: trees)
         progress(
             "\(devices) devices, \(spectatorCount) spectators: ramp \(ramp) s, steady \(seconds) s; "
                 + "devices → \(run.deviceURL), spectators → \(run.spectatorURL)")
@@ -760,6 +766,9 @@ final class LiveSpectator: Sendable {
 /// end, RSS every second from the ramp to the end.
 final class LiveResourceSampler: Sendable {
     let pids: [Int32]
+    /// PIDs measured with their children: CPU summed over the children alive at the end of the
+    /// steady phase (a child gone before then is not counted), memory of the parent only.
+    let trees: Set<Int32>
     private let state: Mutex<State>
 
     struct State {
@@ -767,15 +776,28 @@ final class LiveResourceSampler: Sendable {
         var cpuAtEnd: [Int32: Double] = [:]
         var waitAtStart: [Int32: Double] = [:]
         var waitAtEnd: [Int32: Double] = [:]
+        /// Each measured PID and, for trees, its children, at the end of the steady phase.
+        var members: [Int32: [Int32]] = [:]
         var peakRSS: [Int32: Int] = [:]
         var peakHWM: [Int32: Int] = [:]
         var loadAtStart = ""
         var loadAtEnd = ""
         var wallSeconds = 0.0
+
+        /// Seconds over the steady phase, from samples `start` and `end`, summed over `pid` and its
+        /// children when it is a tree (a child that appeared meanwhile counts whole); nan when unknown.
+        func delta(_ pid: Int32, _ start: [Int32: Double], _ end: [Int32: Double]) -> Double {
+            guard wallSeconds > 0, let members = members[pid], (end[pid] ?? -1) >= 0 else { return .nan }
+            return members.reduce(0) { total, member in
+                guard let stop = end[member], stop >= 0 else { return total }
+                return total + stop - max(0, start[member] ?? 0)
+            }
+        }
     }
 
-    init(pids: [Int32]) {
+    init(pids: [Int32], trees: Set<Int32> = []) {
         self.pids = pids
+        self.trees = trees
         self.state = Mutex(State())
     }
 
@@ -783,6 +805,23 @@ final class LiveResourceSampler: Sendable {
     var measured: [Int32] { pids + [0] }
 
     func snapshot() -> State { state.withLock { $0 } }
+
+    /// Every measured PID with its children where it is a tree.
+    private func members() -> [Int32: [Int32]] {
+        Dictionary(
+            uniqueKeysWithValues: measured.map { pid in
+                (pid, [pid] + (trees.contains(pid) ? LiveBenchSystem.children(of: pid) : []))
+            })
+    }
+
+    private func sample() -> (members: [Int32: [Int32]], cpu: [Int32: Double], wait: [Int32: Double]) {
+        let members = members()
+        let all = Set(members.values.joined())
+        return (
+            members, Dictionary(uniqueKeysWithValues: all.map { ($0, LiveBenchSystem.cpuSeconds($0)) }),
+            Dictionary(uniqueKeysWithValues: all.map { ($0, LiveBenchSystem.runQueueSeconds($0)) })
+        )
+    }
 
     func run(_ schedule: LiveBenchSchedule) async {
         var startedAt: Int64?
@@ -794,8 +833,7 @@ final class LiveResourceSampler: Sendable {
             let now = LiveBenchClock.monotonic()
             if startedAt == nil, now >= schedule.steadyStart {
                 startedAt = now
-                let cpu = Dictionary(uniqueKeysWithValues: measured.map { ($0, LiveBenchSystem.cpuSeconds($0)) })
-                let wait = Dictionary(uniqueKeysWithValues: measured.map { ($0, LiveBenchSystem.runQueueSeconds($0)) })
+                let (_, cpu, wait) = sample()
                 let load = LiveBenchSystem.loadAverage()
                 state.withLock {
                     $0.cpuAtStart = cpu
@@ -804,10 +842,10 @@ final class LiveResourceSampler: Sendable {
                 }
             } else if let startedAt, !ended, now >= schedule.steadyEnd {
                 ended = true
-                let cpu = Dictionary(uniqueKeysWithValues: measured.map { ($0, LiveBenchSystem.cpuSeconds($0)) })
-                let wait = Dictionary(uniqueKeysWithValues: measured.map { ($0, LiveBenchSystem.runQueueSeconds($0)) })
+                let (members, cpu, wait) = sample()
                 let load = LiveBenchSystem.loadAverage()
                 state.withLock {
+                    $0.members = members
                     $0.cpuAtEnd = cpu
                     $0.waitAtEnd = wait
                     $0.loadAtEnd = load
@@ -854,6 +892,20 @@ enum LiveBenchSystem {
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return -1 }
         return (user + system) / Double(sysconf(CInt(_SC_CLK_TCK)))
+    }
+
+    /// The PIDs whose parent is `pid`.
+    static func children(of pid: Int32) -> [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { entry -> Int32? in
+            guard let child = Int32(entry),
+                let text = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = text.lastIndex(of: ")")
+            else { return nil }
+            // After the command name: state, then the parent's PID.
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == pid ? child : nil
+        }
     }
 
     /// Seconds the threads of `pid` have spent runnable but waiting for a CPU (the second field of
@@ -1005,17 +1057,11 @@ struct LiveBenchReport {
             Self.pad("process", 12, left: true) + Self.pad("pid", 9) + Self.pad("CPU % of a core", 17)
                 + Self.pad("waiting for CPU %", 19) + Self.pad("peak RSS MiB", 14) + Self.pad("VmHWM MiB", 11))
         for pid in sampler.measured {
-            let start = resources.cpuAtStart[pid] ?? -1
-            let end = resources.cpuAtEnd[pid] ?? -1
-            let cpu =
-                start >= 0 && end >= 0 && resources.wallSeconds > 0 ? (end - start) / resources.wallSeconds * 100 : .nan
-            let waitStart = resources.waitAtStart[pid] ?? -1
-            let waitEnd = resources.waitAtEnd[pid] ?? -1
-            let wait =
-                waitStart >= 0 && waitEnd >= 0 && resources.wallSeconds > 0
-                ? (waitEnd - waitStart) / resources.wallSeconds * 100 : .nan
+            let cpu = resources.delta(pid, resources.cpuAtStart, resources.cpuAtEnd) / resources.wallSeconds * 100
+            let wait = resources.delta(pid, resources.waitAtStart, resources.waitAtEnd) / resources.wallSeconds * 100
+            let name = pid == 0 ? "generator" : LiveBenchSystem.command(pid) + (sampler.trees.contains(pid) ? "+" : "")
             lines.append(
-                Self.pad(pid == 0 ? "generator" : LiveBenchSystem.command(pid), 12, left: true)
+                Self.pad(name, 12, left: true)
                     + Self.pad(pid == 0 ? "self" : "\(pid)", 9) + Self.pad(Self.fixed(cpu, 1), 17)
                     + Self.pad(Self.fixed(wait, 1), 19)
                     + Self.pad(Self.fixed(Double(resources.peakRSS[pid] ?? 0) / 1024, 1), 14)
