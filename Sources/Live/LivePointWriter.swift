@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import Persistence
 import ServiceLifecycle
 import Synchronization
@@ -83,6 +84,16 @@ public final class LivePointWriter: Service {
                 try await database.read { try await LiveStore.append(batches, receivedAt: now, in: $0) }
             } else {
                 try await database.transaction { try await LiveStore.append(batches, receivedAt: now, in: $0) }
+            }
+            let seconds = Date().timeIntervalSince(now)
+            Timer(label: "stamina_live_batch_write_seconds").recordSeconds(seconds)
+            if seconds > 0.5 {
+                // Every device of the batch waited this long for its ack.
+                logger.warning(
+                    "slow live points batch",
+                    metadata: [
+                        "milliseconds": "\(Int(seconds * 1_000))", "points": "\(batches.reduce(0) { $0 + $1.1.count })",
+                    ])
             }
             for waiting in batch { waiting.done(.success(())) }
         } catch {
