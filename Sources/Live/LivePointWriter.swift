@@ -79,12 +79,7 @@ public final class LivePointWriter: Service {
         do {
             let now = Date()
             let batches = batch.map { ($0.sessionID, $0.points) }
-            if database.dialect == .postgres {
-                // One statement, atomic by itself: no BEGIN and COMMIT round trips.
-                try await database.read { try await LiveStore.append(batches, receivedAt: now, in: $0) }
-            } else {
-                try await database.transaction { try await LiveStore.append(batches, receivedAt: now, in: $0) }
-            }
+            try await database.autocommit { try await LiveStore.append(batches, receivedAt: now, in: $0) }
             let seconds = Date().timeIntervalSince(now)
             Timer(label: "stamina_live_batch_write_seconds").recordSeconds(seconds)
             if seconds > 0.5 {

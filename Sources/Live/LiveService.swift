@@ -74,19 +74,14 @@ public final class LiveService: Sendable {
             visibility: message.visibility ?? profile?.defaultVisibility ?? .private,
             name: message.name.map { String($0.prefix(200)) }, startedAt: startedAt, state: .live, timerEvents: [],
             activityID: nil, updatedAt: time)
-        let (session, resumed, points) = try await database.transaction { db in
-            if var existing = try await LiveStore.session(userID: identity.userID, clientSessionID: clientID, in: db) {
-                guard existing.state.isOpen else {
-                    throw LiveError(
-                        .sessionClosed, "This session was \(existing.state.rawValue).", activityID: existing.activityID)
-                }
-                existing.updatedAt = time
-                _ = try await LiveStore.update(existing, in: db)
-                return (existing, true, try await LiveStore.points(sessionID: existing.id, in: db))
-            }
-            try await LiveStore.insert(candidate, in: db)
-            return (candidate, false, [LivePoint]())
+        let session = try await database.autocommit { try await LiveStore.upsert(candidate, in: $0) }
+        guard session.state.isOpen else {
+            throw LiveError(
+                .sessionClosed, "This session was \(session.state.rawValue).", activityID: session.activityID)
         }
+        let resumed = session.id != candidate.id
+        let points =
+            resumed ? try await database.read { try await LiveStore.points(sessionID: session.id, in: $0) } : []
         let tracker = Self.tracker(of: session, points: points, profile: profile)
         return Opened(
             session: session, resumed: resumed, ackedSeq: points.last?.seq ?? 0, lastTime: points.last?.point.time,

@@ -47,19 +47,29 @@ public enum LiveStore {
 
     // MARK: Sessions
 
-    static func insert(_ session: LiveSession, in db: any DatabaseSession) async throws {
-        try await db.query(
+    /// Inserts `candidate`, or, when the user already has a session with its client id, returns that
+    /// one, with `updated_at` moved to the candidate's while it is open: one statement either way.
+    static func upsert(_ candidate: LiveSession, in db: any DatabaseSession) async throws -> LiveSession {
+        let rows = try await db.query(
             """
             INSERT INTO live_sessions (id, user_id, client_session_id, sport, visibility, name, started_at, state,
                 timer_events, activity_id, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            ON CONFLICT (user_id, client_session_id) DO UPDATE SET updated_at = CASE
+                WHEN live_sessions.state IN ('live', 'paused') THEN excluded.updated_at ELSE live_sessions.updated_at END
+            RETURNING *
             """,
             [
-                .uuid(session.id), .uuid(session.userID), .text(session.clientSessionID), .text(session.sport.rawValue),
-                .text(session.visibility.rawValue), .optional(session.name, SQLValue.text), .date(session.startedAt),
-                .text(session.state.rawValue), .text(encode(session.timerEvents)),
-                .optional(session.activityID, SQLValue.uuid), .date(session.updatedAt),
+                .uuid(candidate.id), .uuid(candidate.userID), .text(candidate.clientSessionID),
+                .text(candidate.sport.rawValue),
+                .text(candidate.visibility.rawValue), .optional(candidate.name, SQLValue.text),
+                .date(candidate.startedAt),
+                .text(candidate.state.rawValue), .text(encode(candidate.timerEvents)),
+                .optional(candidate.activityID, SQLValue.uuid), .date(candidate.updatedAt),
             ])
+
+        guard let row = rows.first else { throw LiveError(.unavailable, "The session could not be stored.") }
+        return try session(from: row)
     }
 
     static func session(id: UUID, in db: any DatabaseSession) async throws -> LiveSession? {

@@ -72,3 +72,13 @@ public protocol Database: Service {
     @discardableResult
     func transaction<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T
 }
+
+extension Database {
+    /// Runs `body`, whose writes are one statement on PostgreSQL (atomic by itself): there on a pooled
+    /// connection without BEGIN and COMMIT, two round trips fewer, and without waking commit waiters
+    /// (use it for writes that append no events); on SQLite in a transaction on the writer.
+    @discardableResult
+    public func autocommit<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
+        dialect == .postgres ? try await read(body) : try await transaction(body)
+    }
+}
