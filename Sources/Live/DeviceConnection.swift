@@ -27,6 +27,8 @@ final class DeviceConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Close codes beyond RFC 6455's, in the private range: the HTTP status they mirror + 4000.
     static let tokenExpiredCode = WebSocketErrorCode(codeNumber: 4401)
+    /// Sent, then closed with `tokenExpiredCode`, at the token's expiry or at a message after it.
+    static let tokenExpired = LiveError(.tokenExpired, "The access token expired: reconnect with a fresh one.")
     /// RFC 6455's "try again later".
     static let tryAgainLaterCode = WebSocketErrorCode(codeNumber: 1013)
     /// Messages read but not yet handled, at most; a device that outruns the server this far is
@@ -115,7 +117,7 @@ final class DeviceConnection: ChannelInboundHandler, RemovableChannelHandler {
                 in: .nanoseconds(Int64(max(0, expiresAt.timeIntervalSinceNow) * 1e9))
             ) {
                 connection.value.fail(
-                    LiveError(.tokenExpired, "The access token expired: reconnect with a fresh one."),
+                    Self.tokenExpired,
                     code: Self.tokenExpiredCode)
             }
         }
@@ -199,7 +201,7 @@ final class DeviceConnection: ChannelInboundHandler, RemovableChannelHandler {
         }
         if let expiry = identity.expiresAt, expiry <= Date() {
             return fail(
-                LiveError(.tokenExpired, "The access token expired: reconnect with a fresh one."),
+                Self.tokenExpired,
                 code: Self.tokenExpiredCode)
         }
         let message: DeviceMessage

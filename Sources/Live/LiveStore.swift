@@ -61,27 +61,17 @@ public enum LiveStore {
             """,
             [
                 .uuid(candidate.id), .uuid(candidate.userID), .text(candidate.clientSessionID),
-                .text(candidate.sport.rawValue),
-                .text(candidate.visibility.rawValue), .optional(candidate.name, SQLValue.text),
-                .date(candidate.startedAt),
-                .text(candidate.state.rawValue), .text(encode(candidate.timerEvents)),
-                .optional(candidate.activityID, SQLValue.uuid), .date(candidate.updatedAt),
+                .text(candidate.sport.rawValue), .text(candidate.visibility.rawValue),
+                .optional(candidate.name, SQLValue.text), .date(candidate.startedAt), .text(candidate.state.rawValue),
+                .text(encode(candidate.timerEvents)), .optional(candidate.activityID, SQLValue.uuid),
+                .date(candidate.updatedAt),
             ])
-
         guard let row = rows.first else { throw LiveError(.unavailable, "The session could not be stored.") }
         return try session(from: row)
     }
 
     static func session(id: UUID, in db: any DatabaseSession) async throws -> LiveSession? {
         try await db.first("SELECT * FROM live_sessions WHERE id = $1", [.uuid(id)]).map(session(from:))
-    }
-
-    static func session(userID: UUID, clientSessionID: String, in db: any DatabaseSession) async throws -> LiveSession?
-    {
-        try await db.first(
-            "SELECT * FROM live_sessions WHERE user_id = $1 AND client_session_id = $2",
-            [.uuid(userID), .text(clientSessionID)]
-        ).map(session(from:))
     }
 
     /// The user's sessions in progress, newest first.

@@ -253,10 +253,9 @@ struct LiveBenchRun: Sendable {
         WebSocketClientConfiguration(maxFrameSize: maxFrameSize, closeTimeout: .seconds(10))
     }
 
-    /// A connection the server closed, as reported: its close frame and the run's phase.
-    func closedByServer(_ close: WebSocketCloseFrame?) -> String {
-        "closed by server (\(close.map { "\($0.closeCode) \"\($0.reason ?? "")\"" } ?? "no close frame")) "
-            + schedule.phase(of: LiveBenchClock.monotonic())
+    /// A connection the server closed, as reported: its close frame (code and reason) and the run's phase.
+    func closedByServer(_ close: String?) -> String {
+        "closed by server (\(close ?? "no close frame")) " + schedule.phase(of: LiveBenchClock.monotonic())
     }
 
     /// A connection ended by an error, as reported: the error and the run's phase.
@@ -441,9 +440,7 @@ final class LiveDevice: Sendable {
             state.withLock { state in
                 state.streaming = false
                 if !state.closing && !state.finished {
-                    state.disconnect =
-                        "closed by server (\(closeCode.map { "\($0)" } ?? "no close frame")) "
-                        + run.schedule.phase(of: LiveBenchClock.monotonic())
+                    state.disconnect = run.closedByServer(closeCode.map { "\($0)" })
                 }
             }
         } catch {
@@ -711,7 +708,7 @@ final class LiveSpectator: Sendable {
                 state.watching = false
                 // After `finished` or `abandoned` the server closes by design.
                 if !state.closing, state.messages["finished"] == nil, state.messages["abandoned"] == nil {
-                    state.disconnect = run.closedByServer(close)
+                    state.disconnect = run.closedByServer(close.map { "\($0.closeCode) \"\($0.reason ?? "")\"" })
                 }
             }
         } catch {
@@ -885,25 +882,28 @@ enum LiveBenchSystem {
 
     /// User plus system CPU seconds of `pid` (0: this process), or -1 when it is gone.
     static func cpuSeconds(_ pid: Int32) -> Double {
-        guard let text = try? String(contentsOfFile: procPath(pid, "stat"), encoding: .utf8),
-            let close = text.lastIndex(of: ")")
+        // utime and stime are fields 14 and 15.
+        guard let fields = statFields(procPath(pid, "stat")), fields.count > 12, let user = Double(fields[11]),
+            let system = Double(fields[12])
         else { return -1 }
-        // Fields after the command name start at field 3 (state); utime and stime are fields 14 and 15.
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return -1 }
         return (user + system) / Double(sysconf(CInt(_SC_CLK_TCK)))
+    }
+
+    /// The fields of a `/proc/…/stat` file after the command name, from field 3 (state) on; the
+    /// name, in parentheses, may itself contain spaces.
+    static func statFields(_ path: String) -> [Substring]? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let close = text.lastIndex(of: ")") else {
+            return nil
+        }
+        return text[text.index(after: close)...].split(separator: " ")
     }
 
     /// The PIDs whose parent is `pid`.
     static func children(of pid: Int32) -> [Int32] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         return entries.compactMap { entry -> Int32? in
-            guard let child = Int32(entry),
-                let text = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                let close = text.lastIndex(of: ")")
-            else { return nil }
-            // After the command name: state, then the parent's PID.
-            let fields = text[text.index(after: close)...].split(separator: " ")
+            // The parent's PID is field 4.
+            guard let child = Int32(entry), let fields = statFields("/proc/\(entry)/stat") else { return nil }
             return fields.count > 1 && Int32(fields[1]) == pid ? child : nil
         }
     }
