@@ -184,48 +184,43 @@ public struct Outbox: Sendable {
 
     /// Inserts `envelopes` after the head and returns the position before the first of them, in one
     /// statement (`AppendOne` for the usual single event): on PostgreSQL `postgresAppend`, which moves
-    /// the head, inserts and notifies; on SQLite, which has no DML in CTEs, an `INSERT` whose rows
-    /// follow the last one.
+    /// the head, inserts and notifies; on SQLite a plain `INSERT` that leaves the position out, which
+    /// SQLite then sets to the last row's plus one (an `INTEGER PRIMARY KEY` is the rowid), row after
+    /// row. An `INSERT … SELECT MAX(position) …` did the same at a higher cost: SQLite copies the
+    /// rows of a `SELECT` that reads the table it inserts into to a temporary table first.
     private func insert(_ envelopes: ArraySlice<EventEnvelope>, in session: any DatabaseSession) async throws -> Int64 {
+        guard session.dialect == .postgres else {
+            let binds = envelopes.flatMap { Self.binds($0).dropFirst() }
+            let rows =
+                envelopes.count == 1
+                ? try await session.query(AppendOne.self, binds)
+                : try await session.query(Self.sqliteInsert(rows: envelopes.count), binds)
+            return Int64(try rows.map { try $0.int("position") }.min() ?? 1) - 1
+        }
         let binds = Self.relativeBinds(envelopes)
         if envelopes.count == 1 {
             return Int64(try await session.query(AppendOne.self, binds).first?.int("base") ?? 0)
         }
-        let list = Self.columns.joined(separator: ", ")
-        if session.dialect == .postgres {
-            let head = try await session.first(
-                Self.postgresInsert(rows: envelopes.count), binds)
-            return Int64(try head?.int("base") ?? 0)
-        }
-        let fields = Self.columns.dropFirst().map { "e." + $0 }.joined(separator: ", ")
-        // The head is read once, before any row is inserted: SQLite materialises the SELECT of an
-        // INSERT into the table it reads before it inserts the first row.
-        let positions = try await session.query(
-            """
-            WITH e (\(list)) AS (VALUES \(Self.placeholders(rows: envelopes.count, from: 1)))
-            INSERT INTO outbox (\(list))
-            SELECT (SELECT COALESCE(MAX(position), 0) FROM outbox) + e.position, \(fields) FROM e
-            RETURNING position
-            """, binds)
-        return Int64(try positions.map { try $0.int("position") }.min() ?? 1) - 1
+        let head = try await session.first(Self.postgresInsert(rows: envelopes.count), binds)
+        return Int64(try head?.int("base") ?? 0)
     }
 
-    /// The append of one event, the usual case; prepared once per connection on PostgreSQL. Binds are
-    /// `relativeBinds` of the one event.
+    /// The append of one event, the usual case; prepared once per connection. Binds: on PostgreSQL
+    /// `relativeBinds` of the event, on SQLite its `binds` without the position.
     enum AppendOne: PreparedStatement {
         static let name = "stamina_outbox_append_one"
 
         static func sql(_ dialect: SQLDialect) -> String {
-            guard dialect == .postgres else {
-                let values = columns.indices.dropFirst().map { "$\($0 + 1)" }.joined(separator: ", ")
-                return """
-                    INSERT INTO outbox (\(columns.joined(separator: ", ")))
-                    SELECT COALESCE(MAX(position), 0) + $1, \(values) FROM outbox
-                    RETURNING position - $1 AS base
-                    """
-            }
-            return postgresInsert(rows: 1)
+            dialect == .postgres ? postgresInsert(rows: 1) : sqliteInsert(rows: 1)
         }
+    }
+
+    /// SQLite's append of `rows` events: every column but the position, which SQLite assigns.
+    static func sqliteInsert(rows: Int) -> String {
+        let list = columns.dropFirst().joined(separator: ", ")
+        let row = "(" + Array(repeating: "?", count: columns.count - 1).joined(separator: ", ") + ")"
+        return
+            "INSERT INTO outbox (\(list)) VALUES \(Array(repeating: row, count: rows).joined(separator: ", ")) RETURNING position"
     }
 
     /// `postgresAppend` as a statement of its own, returning `base`.
@@ -255,9 +250,8 @@ public struct Outbox: Sendable {
     }
 
     /// `($from, $from+1, …), (…)`: `rows` tuples of one placeholder per column, each with its cast.
-    static func placeholders(rows: Int, from first: Int, casts: [String]? = nil) -> String {
-        let casts = casts ?? Array(repeating: "", count: columns.count)
-        return (0..<rows).map { row in
+    static func placeholders(rows: Int, from first: Int, casts: [String]) -> String {
+        (0..<rows).map { row in
             "("
                 + casts.enumerated().map { column, cast in "$\(first + row * columns.count + column)\(cast)" }
                 .joined(separator: ", ") + ")"
