@@ -144,13 +144,12 @@ public struct Outbox: Sendable {
     private func envelopes(_ events: [any DomainEvent], causationID: UUID?, correlationID: UUID?) throws
         -> [EventEnvelope]
     {
-        let encoder = Self.encoder
-        return try events.map { event in
+        try events.map { event in
             EventEnvelope(
                 position: 0, eventID: newID(), eventType: type(of: event).eventType,
                 schemaVersion: type(of: event).schemaVersion, aggregateType: type(of: event).aggregateType,
                 aggregateID: event.aggregateID, occurredAt: now(), causationID: causationID,
-                correlationID: correlationID, payload: String(decoding: try encoder.encode(event), as: UTF8.self))
+                correlationID: correlationID, payload: try PayloadEncoder.encode(event))
         }
     }
 
@@ -170,14 +169,6 @@ public struct Outbox: Sendable {
         }
         return appended
     }
-
-    /// Payloads: ISO 8601 dates, sorted keys.
-    static let encoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
 
     /// Events per `INSERT`, well below both engines' limits on bound parameters.
     static let rowsPerStatement = 1_000
