@@ -34,6 +34,7 @@ let package = Package(
             name: "Persistence",
             dependencies: [
                 "CSQLite3",
+                "CivilTime",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -61,7 +62,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "ActivityFiles", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(name: "CivilTime", swiftSettings: swiftSettings),
+        .target(name: "ActivityFiles", dependencies: ["CZlib", "CivilTime"], swiftSettings: swiftSettings),
         .target(name: "Analytics", dependencies: ["ActivityFiles", "Geo"], swiftSettings: swiftSettings),
         .target(
             name: "HTTPAPI",
@@ -75,6 +77,7 @@ let package = Package(
         .target(
             name: "EventLog",
             dependencies: [
+                "CivilTime",
                 "Persistence",
                 "Kafka",
                 .product(name: "Logging", package: "swift-log"),
@@ -217,7 +220,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ActivityFilesTests",
-            dependencies: ["ActivityFiles"],
+            dependencies: ["ActivityFiles", "CivilTime"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// Event payloads as JSON in one pass: the value's `encode(to:)` writes straight into a byte buffer,
@@ -148,27 +149,20 @@ final class PayloadWriter {
 
     /// `yyyy-MM-ddTHH:mm:ssZ` in UTC, the second truncated, as `JSONEncoder`'s `.iso8601`.
     func date(_ date: Date) {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let time = seconds - days * 86_400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func digits(_ value: Int64, _ count: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, count - text.count)) + text
-        }
+        let (year, month, day) = CivilDate.date(daysSince1970: days)
         bytes.append(UInt8(ascii: "\""))
-        ascii(
-            "\(digits(year, 4))-\(digits(month, 2))-\(digits(day, 2))T\(digits(time / 3_600, 2)):"
-                + "\(digits(time / 60 % 60, 2)):\(digits(time % 60, 2))Z")
+        for (value, width, separator) in [
+            (year, 4, "-"), (month, 2, "-"), (day, 2, "T"), (time / 3_600, 2, ":"), (time / 60 % 60, 2, ":"),
+            (time % 60, 2, "Z"),
+        ] {
+            let text = String(value)
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, width - text.utf8.count)))
+            ascii(text)
+            ascii(separator)
+        }
         bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 import NIOCore
 
@@ -39,27 +40,18 @@ enum CopyText {
         }
     }
 
-    /// Formats a UTC timestamp with microseconds without Foundation's (slow) formatters, using
-    /// Howard Hinnant's civil-from-days algorithm.
+    /// Formats a UTC timestamp with microseconds without Foundation's (slow) formatters.
     static func appendTimestamp(_ date: Date, to buffer: inout ByteBuffer) {
         let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
-        var days = micros >= 0 ? micros / 86_400_000_000 : (micros - 86_399_999_999) / 86_400_000_000
+        let days = micros >= 0 ? micros / 86_400_000_000 : (micros - 86_399_999_999) / 86_400_000_000
         let microsOfDay = micros - days * 86_400_000_000
-        days += 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let dayOfEra = days - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let date = CivilDate.date(daysSince1970: Int(days))
         let seconds = microsOfDay / 1_000_000
-        write(year, digits: 4, to: &buffer)
+        write(Int64(date.year), digits: 4, to: &buffer)
         buffer.writeInteger(UInt8(ascii: "-"))
-        write(month, digits: 2, to: &buffer)
+        write(Int64(date.month), digits: 2, to: &buffer)
         buffer.writeInteger(UInt8(ascii: "-"))
-        write(day, digits: 2, to: &buffer)
+        write(Int64(date.day), digits: 2, to: &buffer)
         buffer.writeInteger(UInt8(ascii: " "))
         write(seconds / 3600, digits: 2, to: &buffer)
         buffer.writeInteger(UInt8(ascii: ":"))

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 import Testing
 
@@ -66,7 +67,7 @@ struct XMLScalarsTests {
 
     @Test("civil dates and day counts convert both ways", arguments: [-800_000, -1, 0, 1, 11_016, 19_844, 2_932_896])
     func civilRoundTrip(days: Int) {
-        let date = XMLScalars.civilDate(daysSince1970: days)
-        #expect(XMLScalars.daysSince1970(year: date.year, month: date.month, day: date.day) == days)
+        let date = CivilDate.date(daysSince1970: days)
+        #expect(CivilDate.daysSince1970(year: date.year, month: date.month, day: date.day) == days)
     }
 }

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// Appends XML to a byte buffer: markup verbatim, text escaped, numbers in plain decimal notation
@@ -103,7 +104,7 @@ public struct XMLWriter {
             secondOfDay += 86_400
             days -= 1
         }
-        let date = XMLScalars.civilDate(daysSince1970: days)
+        let date = CivilDate.date(daysSince1970: days)
         appendUnsigned(UInt64(max(0, date.year)), minimumDigits: 4)
         bytes.append(UInt8(ascii: "-"))
         appendUnsigned(UInt64(date.month), minimumDigits: 2)
