@@ -49,21 +49,24 @@ public final class LivePointWriter: Service {
         }
     }
 
+    /// Runs on a thread of its own (`DedicatedThreadExecutor`), not in the shared pool.
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            for await _ in wakes {
-                try? await Task.sleep(for: gatherTime)
-                while true {
-                    let batch = pending.withLock { pending in
-                        defer { pending = [] }
-                        return pending ?? []
+        await withTaskExecutorPreference(DedicatedThreadExecutor.livePointWriter) {
+            await withGracefulShutdownHandler {
+                for await _ in wakes {
+                    try? await Task.sleep(for: gatherTime)
+                    while true {
+                        let batch = pending.withLock { pending in
+                            defer { pending = [] }
+                            return pending ?? []
+                        }
+                        if batch.isEmpty { break }
+                        await write(batch)
                     }
-                    if batch.isEmpty { break }
-                    await write(batch)
                 }
+            } onGracefulShutdown: {
+                self.wake.finish()
             }
-        } onGracefulShutdown: {
-            self.wake.finish()
         }
         // Nobody is left waiting: what arrived during shutdown is refused, not lost silently.
         let left = pending.withLock { pending in
