@@ -225,9 +225,14 @@ struct BenchEvents: AsyncParsableCommand {
         try JSONDecoder().decode(Event.self, from: JSONEncoder().encode(fields))
     }
 
-    /// Runs `write` `writes` times without and `writes` times with the outbox append, alternating
-    /// (so both see the same load and table sizes) after an uncounted warm-up that opens connections
-    /// and prepares statements; prints p50 and p99 of each and the overhead.
+    /// Writes of one kind in a row in `measure`.
+    static let block = 50
+
+    /// Runs `write` `writes` times without and `writes` times with the outbox append, in alternating
+    /// blocks of `block` (so both see the same load and table sizes, and work an event leaves behind
+    /// after its commit, such as the announcement to other processes, slows the writes with events
+    /// rather than the plain ones) after an uncounted warm-up that opens connections and prepares
+    /// statements; prints p50 and p99 of each and the overhead.
     func measure(
         _ kind: String, backend: String, _ write: (_ index: Int, _ withEvent: Bool) async throws -> Void
     ) async throws {
@@ -237,8 +242,9 @@ struct BenchEvents: AsyncParsableCommand {
         var withEvent: [Double] = []
         let clock = ContinuousClock()
         for index in 0..<writes * 2 {
-            let elapsed = try await clock.measure { try await write(index + warmUp * 2, index % 2 == 1) }
-            index % 2 == 1 ? withEvent.append(elapsed.milliseconds) : plain.append(elapsed.milliseconds)
+            let event = index / Self.block % 2 == 1
+            let elapsed = try await clock.measure { try await write(index + warmUp * 2, event) }
+            event ? withEvent.append(elapsed.milliseconds) : plain.append(elapsed.milliseconds)
         }
         let (plainP50, plainP99) = (plain.percentile(50), plain.percentile(99))
         let (eventP50, eventP99) = (withEvent.percentile(50), withEvent.percentile(99))
