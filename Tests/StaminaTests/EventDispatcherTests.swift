@@ -148,4 +148,44 @@ struct EventDispatcherTests {
         }
         await cleanup()
     }
+
+    /// Waits up to 10 s for `condition`.
+    static func eventually(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    struct RolledBack: Error {}
+
+    @Test("on PostgreSQL a commit that appended events notifies the other processes, a rollback does not")
+    func notifiedAfterCommit() async throws {
+        let (configuration, cleanup) = try await TestDatabase.configuration(.postgres)
+        let writer = try await configuration.open(logger: TestDatabase.logger)
+        let observer = try await configuration.open(logger: TestDatabase.logger)
+        try await withRunning([writer, observer]) {
+            // The observer writes nothing: its commit signal moves only for notifications (and once
+            // when its listener starts).
+            try await Self.eventually { observer.commits.generation >= 1 }
+            let before = observer.commits.generation
+            await #expect(throws: RolledBack.self) {
+                try await writer.transaction { session in
+                    try await Outbox().append([Tick(id: UUID())], in: session)
+                    throw RolledBack()
+                }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(observer.commits.generation == before)
+
+            try await append([Tick(id: UUID())], to: writer)
+            try await Self.eventually { observer.commits.generation > before }
+            #expect(observer.commits.generation > before)
+
+            // A single-statement write (autocommit, no transaction) notifies too.
+            let afterTransaction = observer.commits.generation
+            _ = try await writer.autocommit { try await Outbox().append([Tick(id: UUID())], in: $0) }
+            try await Self.eventually { observer.commits.generation > afterTransaction }
+            #expect(observer.commits.generation > afterTransaction)
+        }
+        await cleanup()
+    }
 }
