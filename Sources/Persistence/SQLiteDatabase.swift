@@ -36,8 +36,12 @@ public final class SQLiteDatabase: Database {
         } catch {
             throw DatabaseError(code: .unavailable, message: "cannot open SQLite database at \(path)", cause: error)
         }
+        // The writer's page cache: 64 MiB instead of SQLite's 2 MiB, so that the leaf pages live
+        // points go to (one per streaming session: 40 MiB for 10,000) stay in memory between batches
+        // instead of being read back from the file for nearly every point.
         let writer = try SQLiteConnection.open(
-            path: path, pragmas: pragmas + ["PRAGMA journal_mode=WAL", "PRAGMA wal_autocheckpoint=0"])
+            path: path,
+            pragmas: pragmas + ["PRAGMA journal_mode=WAL", "PRAGMA wal_autocheckpoint=0", "PRAGMA cache_size=-65536"])
         let checkpointer = SQLiteCheckpointer(connection: try SQLiteConnection.open(path: path, pragmas: pragmas))
         writer.checkpoint(with: checkpointer)
         var readerConnections: [SQLiteConnection] = []
