@@ -21,6 +21,9 @@ import NIOWebSocket
 /// ``Handle/received(_:)``, followed by the handover token this handler sent down the same stream:
 /// only then does it handle what it read itself, so the order of messages is kept.
 final class DeviceConnection: ChannelInboundHandler, RemovableChannelHandler {
+    /// Made once (on first use, after the metrics backend is set up): a metric made per message cost
+    /// a look-up under the backend's lock each time.
+    static let durable = Timer(label: "stamina_live_durable_seconds")
     typealias InboundIn = WebSocketFrame
     typealias InboundOut = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
@@ -300,7 +303,7 @@ final class DeviceConnection: ChannelInboundHandler, RemovableChannelHandler {
         guard !closed, opened != nil else { return }
         switch result {
         case .success:
-            Timer(label: "stamina_live_durable_seconds").recordInterval(since: started)
+            Self.durable.recordInterval(since: started)
             service.record(points, in: &opened!)
             ack()
         case .failure(let error as LiveError):

@@ -12,6 +12,8 @@ import Persistence
 /// The live-tracking use cases: opening and resuming device sessions, durable points with
 /// deduplication, pauses, turning a session into an activity, spectator access and share links.
 public final class LiveService: Sendable {
+    /// Made once, as `DeviceConnection.durable`.
+    static let pointsStored = Counter(label: "stamina_live_points_total")
     let database: any Database
     let sink: any LivePointSink
     let fanout: any LiveFanout
@@ -144,7 +146,7 @@ public final class LiveService: Sendable {
     /// Takes in points the sink has made durable: the metrics, the acked seq, and a broadcast to spectators.
     func record(_ points: [LivePoint], in opened: inout Opened) {
         let afterSeq = opened.ackedSeq
-        Counter(label: "stamina_live_points_total").increment(by: points.count)
+        Self.pointsStored.increment(by: points.count)
         for point in points { opened.tracker.add(point) }
         if let last = points.last {
             opened.ackedSeq = last.seq
