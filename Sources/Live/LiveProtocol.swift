@@ -44,13 +44,8 @@ struct WirePoint: Codable, Sendable, Equatable {
         point.cadence = cadence
         point.power = power
         point.temperature = temperature
-        if let (name, range) = point.valuesOutOfRange.first {
-            return .failure(
-                LiveError(
-                    .invalidPoint, "\(name) must be between \(range.lowerBound) and \(range.upperBound).", seq: seq))
-        }
-        if (latitude == nil) != (longitude == nil) {
-            return .failure(LiveError(.invalidPoint, "latitude and longitude go together.", seq: seq))
+        if let (field, message) = point.problems.first {
+            return .failure(LiveError(.invalidPoint, (field.map { $0 + " " } ?? "") + message + ".", seq: seq))
         }
         return .success(LivePoint(seq: seq, point: point))
     }

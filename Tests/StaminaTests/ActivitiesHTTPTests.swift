@@ -170,10 +170,11 @@ struct ActivitiesHTTPTests {
             let bad = try await api.send(
                 .post, "/api/v1/activities", token: ann.token,
                 json:
-                    #"{"type":"running","startTime":"2026-09-21T14:13:20Z","points":[{"time":"2026-09-21T14:13:21Z","latitude":91,"longitude":8},{"time":"2026-09-21T14:13:20Z","heartRate":400}]}"#
+                    #"{"type":"running","startTime":"2026-09-21T14:13:20Z","points":[{"time":"2026-09-21T14:13:21Z","latitude":91,"longitude":8},{"time":"2026-09-21T14:13:20Z","heartRate":400},{"time":"2026-09-21T14:13:22Z","latitude":47}]}"#
             )
             #expect(bad.status == .unprocessableContent)
-            #expect(Set(bad.pointers) == ["#/points/0/latitude", "#/points/1/heartRate", "#/points/1/time"])
+            #expect(
+                Set(bad.pointers) == ["#/points/0/latitude", "#/points/1/heartRate", "#/points/1/time", "#/points/2"])
             let unknownSport = try await api.send(
                 .post, "/api/v1/activities", token: ann.token,
                 json: #"{"type":"quidditch","startTime":"2026-09-21T14:13:20Z","duration":5}"#)

@@ -203,6 +203,8 @@ struct LiveTrackingTests {
             _ = try await device.next("started")
             try await expectError(Self.points(1...3, latitude: 95), "invalid_point")
             try await expectError(
+                Self.points(1...1).replacingOccurrences(of: #","longitude":7.0"#, with: ""), "invalid_point")
+            try await expectError(
                 #"{"type":"points","points":[{"seq":1,"time":"2020-01-01T00:00:00Z"}]}"#, "out_of_order")
             try await expectError(#"{"type":"points","points":[]}"#, "invalid_message")
             try await expectError(

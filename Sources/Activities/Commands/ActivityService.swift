@@ -286,12 +286,8 @@ public final class ActivityService: Sendable {
         }
         var issues: [(String, String)] = []
         for (index, point) in points.enumerated() where issues.count < 20 {
-            for (name, range) in point.valuesOutOfRange {
-                issues.append(
-                    ("#/points/\(index)/\(name)", "must be between \(range.lowerBound) and \(range.upperBound)"))
-            }
-            if (point.latitude == nil) != (point.longitude == nil) {
-                issues.append(("#/points/\(index)", "latitude and longitude go together"))
+            for (field, message) in point.problems {
+                issues.append(("#/points/\(index)" + (field.map { "/" + $0 } ?? ""), message))
             }
             if index > 0, point.time <= points[index - 1].time {
                 issues.append(("#/points/\(index)/time", "must be later than the previous point's time"))
@@ -403,11 +399,17 @@ extension TrackPoint {
         ]
     }
 
-    /// The values outside ``valueRanges``, by name.
-    public var valuesOutOfRange: [(name: String, range: ClosedRange<Double>)] {
-        Self.valueRanges.compactMap { name, value, range in
-            self[keyPath: value].flatMap { range.contains($0) ? nil : (name, range) }
+    /// What makes the point implausible, each with the JSON name of its field (nil for the point as
+    /// a whole): values outside ``valueRanges``, and a latitude without a longitude or the reverse.
+    /// JSON sessions and live streams report them in their own forms.
+    public var problems: [(field: String?, message: String)] {
+        var problems: [(field: String?, message: String)] = Self.valueRanges.compactMap { name, value, range in
+            self[keyPath: value].flatMap {
+                range.contains($0) ? nil : (name, "must be between \(range.lowerBound) and \(range.upperBound)")
+            }
         }
+        if (latitude == nil) != (longitude == nil) { problems.append((nil, "latitude and longitude go together")) }
+        return problems
     }
 
     /// The position, when the point has one.
