@@ -294,9 +294,6 @@ public struct Outbox: Sendable {
     }
 }
 
-/// `Carrier.Carrying.carries` of each statement type so far.
-private let statementsCarrying = Mutex<[ObjectIdentifier: Bool]>([:])
-
 /// The session `Outbox.append(_:in:along:)` hands its write on PostgreSQL: the first statement it
 /// runs that can carry the append gets the append's common table expressions in front of its own.
 private final class Carrier: DatabaseSession {
@@ -363,14 +360,8 @@ private final class Carrier: DatabaseSession {
     enum Carrying<Statement: PreparedStatement>: PreparedStatement {
         static var name: String { "stamina_outbox_carried_by_" + Statement.name }
 
-        /// Whether `Statement` can carry the append; worked out once per statement type.
-        static var carries: Bool {
-            let key = ObjectIdentifier(Statement.self)
-            if let carries = statementsCarrying.withLock({ $0[key] }) { return carries }
-            let carries = carrying("", in: Statement.sql(.postgres)) != nil
-            statementsCarrying.withLock { $0[key] = carries }
-            return carries
-        }
+        /// Whether `Statement` can carry the append (a look at the first word of its cached SQL).
+        static var carries: Bool { carrying("", in: Statement.postgresSQL) != nil }
 
         static func sql(_ dialect: SQLDialect) -> String {
             let write = Statement.sql(dialect)

@@ -10,6 +10,8 @@ import Synchronization
 /// While a transaction runs, the next batch gathers, so the batch size follows the load and an
 /// idle server writes a single point at once.
 public final class LivePointWriter: Service {
+    /// Made once, as `DeviceConnection.durable`.
+    static let batchWrite = Timer(label: "stamina_live_batch_write_seconds")
     struct Pending {
         var sessionID: UUID
         var points: [LivePoint]
@@ -84,7 +86,7 @@ public final class LivePointWriter: Service {
             let batches = batch.map { ($0.sessionID, $0.points) }
             try await database.autocommit { try await LiveStore.append(batches, receivedAt: now, in: $0) }
             let seconds = Date().timeIntervalSince(now)
-            Timer(label: "stamina_live_batch_write_seconds").recordSeconds(seconds)
+            Self.batchWrite.recordSeconds(seconds)
             if seconds > 0.5 {
                 // Every device of the batch waited this long for its ack.
                 logger.warning(

@@ -4,7 +4,6 @@ import NIOCore
 import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
-import Synchronization
 
 /// The distributed database: PostgreSQL 15+ through a PostgresNIO connection pool.
 public final class PostgresDatabase: Database {
@@ -274,23 +273,12 @@ struct PostgresSession: DatabaseSession {
 private struct NamedStatement<Statement: PreparedStatement>: PostgresPreparedStatement {
     typealias Row = PostgresRow
     static var name: String { Statement.name }
-    /// Built once per statement type: PostgresNIO asks for it on every execution, and a statement
-    /// assembled from parts (the outbox append carried by a write) took longer to build than to run.
-    static var sql: String {
-        let key = ObjectIdentifier(Statement.self)
-        if let sql = statementSQL.withLock({ $0[key] }) { return sql }
-        let sql = Statement.sql(.postgres)
-        statementSQL.withLock { $0[key] = sql }
-        return sql
-    }
+    static var sql: String { Statement.postgresSQL }
     let bindings: PostgresBindings
 
     func makeBindings() -> PostgresBindings { bindings }
     func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
-
-/// `NamedStatement.sql` of each statement type so far.
-private let statementSQL = Mutex<[ObjectIdentifier: String]>([:])
 
 /// A JSON document bound as `jsonb` (binary format: version byte 1, then the text).
 private struct JSONBText: PostgresNonThrowingEncodable {

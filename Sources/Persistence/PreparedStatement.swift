@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A statement with fixed SQL that runs often, such as the outbox append in every write.
 ///
 /// PostgreSQL parses and plans it once per connection (a named server-side statement) instead of
@@ -16,3 +18,19 @@ public protocol PreparedStatement: Sendable {
     /// context (an INTEGER column, say), and a later bigint would then be refused.
     static func sql(_ dialect: SQLDialect) -> String
 }
+
+extension PreparedStatement {
+    /// `sql(.postgres)`, built once per statement type: PostgresNIO asks for a prepared statement's
+    /// SQL on every execution, and one assembled from parts (the outbox append carried by a write)
+    /// took longer to build than to run.
+    public static var postgresSQL: String {
+        let key = ObjectIdentifier(Self.self)
+        if let sql = postgresStatements.withLock({ $0[key] }) { return sql }
+        let sql = Self.sql(.postgres)
+        postgresStatements.withLock { $0[key] = sql }
+        return sql
+    }
+}
+
+/// `PreparedStatement.postgresSQL` of each statement type so far.
+private let postgresStatements = Mutex<[ObjectIdentifier: String]>([:])
