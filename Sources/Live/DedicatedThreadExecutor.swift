@@ -8,13 +8,16 @@ import Foundation
 /// The thread lives as long as the process.
 final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
     /// The live point writers' thread.
-    static let livePointWriter = DedicatedThreadExecutor(name: "stamina-live-writer")
+    static let livePointWriter = DedicatedThreadExecutor(name: "live-writer")
 
     private let condition = NSCondition()
     /// Guarded by `condition`.
     private var jobs: [UnownedJob] = []
 
+    /// `name` shows in `top -H` and profilers: at most 15 bytes, the limit of a Linux thread name
+    /// (a longer one is refused and the thread keeps its creator's).
     init(name: String) {
+        precondition(name.utf8.count <= 15, "a Linux thread name has at most 15 bytes")
         let thread = Thread { [self] in run() }
         thread.name = name
         thread.start()

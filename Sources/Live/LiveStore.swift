@@ -139,11 +139,11 @@ public enum LiveStore {
 
     static let pointColumns =
         "session_id, seq, time, latitude, longitude, altitude, distance, speed, heart_rate, cadence, power, temperature, received_at"
-    static let rowsPerStatement = 500
 
     /// Appends points of several sessions; points already stored (same session and seq) are skipped.
     /// On PostgreSQL in one prepared statement whatever their number (`InsertLivePoints`), atomic by
-    /// itself; on SQLite in statements of at most `rowsPerStatement` rows (run them in a transaction).
+    /// itself; on SQLite a point at a time through one cached single-row statement (run it in a
+    /// transaction), which SQLite executes without compiling anything per batch.
     static func append(
         _ batches: [(sessionID: UUID, points: [LivePoint])], receivedAt: Date, in db: any DatabaseSession
     )
@@ -153,36 +153,31 @@ public enum LiveStore {
             try await db.query(InsertLivePoints.self, InsertLivePoints.binds(batches, receivedAt: receivedAt))
             return
         }
-        var rows: [[SQLValue]] = []
         for (sessionID, points) in batches {
             for live in points {
                 let point = live.point
-                rows.append([
-                    .uuid(sessionID), .integer(live.seq), .date(point.time), .optional(point.latitude, SQLValue.real),
-                    .optional(point.longitude, SQLValue.real), .optional(point.altitude, SQLValue.real),
-                    .optional(point.distance, SQLValue.real), .optional(point.speed, SQLValue.real),
-                    .optional(point.heartRate, SQLValue.real), .optional(point.cadence, SQLValue.real),
-                    .optional(point.power, SQLValue.real), .optional(point.temperature, SQLValue.real),
-                    .date(receivedAt),
-                ])
+                try await db.query(
+                    InsertLivePoint.self,
+                    [
+                        .uuid(sessionID), .integer(live.seq), .date(point.time),
+                        .optional(point.latitude, SQLValue.real), .optional(point.longitude, SQLValue.real),
+                        .optional(point.altitude, SQLValue.real), .optional(point.distance, SQLValue.real),
+                        .optional(point.speed, SQLValue.real), .optional(point.heartRate, SQLValue.real),
+                        .optional(point.cadence, SQLValue.real), .optional(point.power, SQLValue.real),
+                        .optional(point.temperature, SQLValue.real), .date(receivedAt),
+                    ])
             }
         }
-        var start = 0
-        while start < rows.count {
-            let chunk = rows[start..<min(rows.count, start + rowsPerStatement)]
-            var sql = "INSERT INTO live_points (\(pointColumns)) VALUES "
-            var binds: [SQLValue] = []
-            binds.reserveCapacity(chunk.count * 13)
-            for (index, row) in chunk.enumerated() {
-                let base = index * 13
-                sql += index == 0 ? "(" : ", ("
-                sql += (1...13).map { "$\(base + $0)" }.joined(separator: ", ")
-                sql += ")"
-                binds += row
-            }
-            sql += " ON CONFLICT (session_id, seq) DO NOTHING"
-            try await db.query(sql, binds)
-            start += chunk.count
+    }
+
+    /// One live point on SQLite.
+    enum InsertLivePoint: PreparedStatement {
+        static let name = "stamina_insert_live_point"
+
+        static func sql(_ dialect: SQLDialect) -> String {
+            let placeholders = (1...13).map { "$\($0)" }.joined(separator: ", ")
+            return
+                "INSERT INTO live_points (\(pointColumns)) VALUES (\(placeholders)) ON CONFLICT (session_id, seq) DO NOTHING"
         }
     }
 

@@ -25,7 +25,8 @@ func withTestApp(
 }
 
 /// The configuration of a test server on a fresh database of `backend` (data in a temporary
-/// directory, a fixed signing key, cheap bcrypt), and the clean-up that removes the database.
+/// directory, a fixed signing key, cheap bcrypt), and the clean-up that removes the database and
+/// the data directory.
 func testConfiguration(_ backend: Backend, configure: (inout AppConfiguration) -> Void) async throws -> (
     AppConfiguration, cleanup: @Sendable () async -> Void
 ) {
@@ -37,7 +38,14 @@ func testConfiguration(_ backend: Backend, configure: (inout AppConfiguration) -
     configuration.jwtSecret = Array("test-signing-key-with-at-least-32-bytes".utf8)
     configuration.accounts.bcryptCost = 4
     configure(&configuration)
-    return (configuration, cleanup)
+    let dataDirectory = configuration.dataDirectory
+    return (
+        configuration,
+        {
+            await cleanup()
+            try? FileManager.default.removeItem(atPath: dataDirectory)
+        }
+    )
 }
 
 /// A thin JSON client over the router test client.
