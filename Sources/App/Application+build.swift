@@ -162,6 +162,7 @@ public func buildApplication(
     }
     application.beforeServerStarts {
         try await Migrations.prepare(database, logger: logger)
+        try await LiveStore.recoverLog(in: database)
         // Point partitions ahead of time: last month through the next two.
         try await PointPartitions.ensure(
             from: Date().addingTimeInterval(-31 * 86_400), through: Date().addingTimeInterval(62 * 86_400), in: database

@@ -1,5 +1,6 @@
 import CivilTime
 import Foundation
+import Persistence
 
 /// Event payloads as JSON in one pass: the value's `encode(to:)` writes straight into a byte buffer,
 /// where `JSONEncoder` first builds a tree of boxed values and then serialises it (13 µs for an
@@ -132,18 +133,11 @@ final class PayloadWriter {
     }
 
     private static let hex = Array("0123456789abcdef".utf8)
-    private static let upperHex = Array("0123456789ABCDEF".utf8)
 
     /// A UUID as its `uuidString` (upper-case hex), without the `sprintf` Foundation formats it with.
     func uuid(_ uuid: UUID) {
         bytes.append(UInt8(ascii: "\""))
-        withUnsafeBytes(of: uuid.uuid) { raw in
-            for (index, byte) in raw.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(UInt8(ascii: "-")) }
-                bytes.append(Self.upperHex[Int(byte >> 4)])
-                bytes.append(Self.upperHex[Int(byte & 0xF)])
-            }
-        }
+        uuid.withText(uppercase: true) { bytes.append(contentsOf: $0) }
         bytes.append(UInt8(ascii: "\""))
     }
 

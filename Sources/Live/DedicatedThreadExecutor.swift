@@ -18,8 +18,11 @@ final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
     /// (a longer one is refused and the thread keeps its creator's).
     init(name: String) {
         precondition(name.utf8.count <= 15, "a Linux thread name has at most 15 bytes")
-        let thread = Thread { [self] in run() }
-        thread.name = name
+        // Named from inside: Foundation on Linux does not pass a name set before `start()` on.
+        let thread = Thread { [self] in
+            Thread.current.name = name
+            run()
+        }
         thread.start()
     }
 

@@ -13,11 +13,19 @@ public protocol LivePointSink: Sendable {
     /// Returns once every point of the session up to `seq` is in the live-points table (a sink may
     /// make points durable elsewhere first), so that the session can become an activity.
     func stored(sessionID: UUID, through seq: Int64) async throws
+    /// Returns once every point of the session the sink holds durably elsewhere is in the
+    /// live-points table, to be read from there.
+    func settle(sessionID: UUID) async throws
+    /// Whether points of the session that are not in the live-points table yet were received since
+    /// `cutoff`: an open session is silent only if none were.
+    func heard(from sessionID: UUID, since cutoff: Date) -> Bool
 }
 
 extension LivePointWriter: LivePointSink {
-    /// Points are in the table once `append` returned.
-    public func stored(sessionID: UUID, through seq: Int64) async throws {}
+    /// Points acked are durable; settling puts them in the table.
+    public func stored(sessionID: UUID, through seq: Int64) async throws {
+        try await settle(sessionID: sessionID)
+    }
 }
 
 /// The distributed mode's sink: points go to a Kafka topic keyed (so partitioned) by session, and
@@ -50,7 +58,7 @@ public final class KafkaLivePoints: LivePointSink, Service {
             do {
                 _ = try await producer.send([
                     KafkaOutgoingMessage(
-                        topic: topic, key: Array(sessionID.uuidString.lowercased().utf8),
+                        topic: topic, key: sessionID.withText { Array($0) },
                         value: Array(try JSONCoding.encoder.encode(batch)))
                 ])
                 done(.success(()))
@@ -74,6 +82,11 @@ public final class KafkaLivePoints: LivePointSink, Service {
         }
         throw LiveError(.unavailable, "The session's points are not stored yet; finish again later.")
     }
+
+    /// Points still in Kafka are not readable from the table until the batch writer stored them.
+    public func settle(sessionID: UUID) async throws {}
+
+    public func heard(from sessionID: UUID, since cutoff: Date) -> Bool { false }
 
     public func run() async throws {
         // An api-only deployment has no batch writer to create the topic.

@@ -9,13 +9,33 @@ import Synchronization
 /// writer takes everything pending, writes it in one transaction and calls them all (group commit).
 /// While a transaction runs, the next batch gathers, so the batch size follows the load and an
 /// idle server writes a single point at once.
+///
+/// On PostgreSQL a batch goes straight into `live_points`. On SQLite it is appended to
+/// `live_points_log` instead, and the writer keeps the points in memory (`LoggedPoints`) until a
+/// compaction moves them into `live_points` sorted by session. `live_points` is keyed by session,
+/// so a batch of points from as many sessions as points touched a page each, and with 10,000
+/// devices nearly every point rewrote a 4 KiB page into the WAL (and the checkpoint wrote it again);
+/// the log only ever appends, and a compaction after `compactAfter` moves about that many seconds
+/// of a session's points at once. Readers first `settle` a session (its logged points move into
+/// `live_points` at once), so they read one table. After a crash the log is the durable copy:
+/// `LiveStore.recoverLog` moves it into `live_points` before the server accepts connections.
 public final class LivePointWriter: Service {
     /// Made once, as `DeviceConnection.durable`.
     static let batchWrite = Timer(label: "stamina_live_batch_write_seconds")
-    struct Pending {
-        var sessionID: UUID
-        var points: [LivePoint]
-        var done: @Sendable (Result<Void, any Error>) -> Void
+    /// Points per compaction transaction: small enough that a batch behind it waits a few ms.
+    static let compactionChunk = 2_000
+    /// Log rows deleted per transaction once a compaction has moved them.
+    static let deletionChunk = 20_000
+
+    enum Request {
+        case append(sessionID: UUID, points: [LivePoint], done: @Sendable (Result<Void, any Error>) -> Void)
+        case settle(sessionID: UUID, done: @Sendable (Result<Void, any Error>) -> Void)
+
+        var done: @Sendable (Result<Void, any Error>) -> Void {
+            switch self {
+            case .append(_, _, let done), .settle(_, let done): done
+            }
+        }
     }
 
     let database: any Database
@@ -23,15 +43,22 @@ public final class LivePointWriter: Service {
     /// How long a batch gathers before it is written: a few milliseconds of ack latency buy
     /// transactions of many points instead of one each when devices send at an even pace.
     let gatherTime: Duration
-    /// Points waiting for the next transaction; nil once the writer has stopped.
-    private let pending = Mutex<[Pending]?>([])
+    /// How long points stay in the SQLite log before a compaction moves them.
+    let compactAfter: Duration
+    /// Requests waiting for the writer; nil once the writer has stopped.
+    private let pending = Mutex<[Request]?>([])
+    private let logged = Mutex(LoggedPoints())
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
 
-    public init(database: any Database, logger: Logger, gatherTime: Duration = .milliseconds(4)) {
+    public init(
+        database: any Database, logger: Logger, gatherTime: Duration = .milliseconds(4),
+        compactAfter: Duration = .seconds(30)
+    ) {
         self.database = database
         self.logger = logger
         self.gatherTime = gatherTime
+        self.compactAfter = compactAfter
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -40,14 +67,31 @@ public final class LivePointWriter: Service {
         sessionID: UUID, points: [LivePoint], done: @escaping @Sendable (Result<Void, any Error>) -> Void
     ) {
         guard !points.isEmpty else { return done(.success(())) }
+        submit(.append(sessionID: sessionID, points: points, done: done))
+    }
+
+    /// Returns once every durable point of the session is in `live_points`.
+    public func settle(sessionID: UUID) async throws {
+        guard logged.withLock({ $0.holds(sessionID) }) else { return }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            submit(.settle(sessionID: sessionID, done: { continuation.resume(with: $0) }))
+        }
+    }
+
+    /// Whether points of the session that are not in `live_points` yet were received since `cutoff`.
+    public func heard(from sessionID: UUID, since cutoff: Date) -> Bool {
+        logged.withLock { $0.lastReceived[sessionID].map { $0 >= cutoff } ?? false }
+    }
+
+    private func submit(_ request: Request) {
         let accepted = pending.withLock { pending in
-            pending?.append(Pending(sessionID: sessionID, points: points, done: done))
+            pending?.append(request)
             return pending != nil
         }
         if accepted {
             wake.yield()
         } else {
-            done(.failure(LiveError(.unavailable, "The server is shutting down.")))
+            request.done(.failure(LiveError(.unavailable, "The server is shutting down.")))
         }
     }
 
@@ -58,12 +102,14 @@ public final class LivePointWriter: Service {
                 for await _ in wakes {
                     try? await Task.sleep(for: gatherTime)
                     while true {
-                        let batch = pending.withLock { pending in
+                        let requests = pending.withLock { pending in
                             defer { pending = [] }
                             return pending ?? []
                         }
-                        if batch.isEmpty { break }
-                        await write(batch)
+                        if !requests.isEmpty { await handle(requests) }
+                        // Compaction goes a chunk at a time between batches, so none waits long for it.
+                        let compacted = await compactStep()
+                        if requests.isEmpty && !compacted { break }
                     }
                 }
             } onGracefulShutdown: {
@@ -75,30 +121,184 @@ public final class LivePointWriter: Service {
             defer { pending = nil }
             return pending ?? []
         }
-        for waiting in left {
-            waiting.done(.failure(LiveError(.unavailable, "The server is shutting down.")))
+        for request in left {
+            request.done(.failure(LiveError(.unavailable, "The server is shutting down.")))
         }
     }
 
-    private func write(_ batch: [Pending]) async {
-        do {
-            let now = Date()
-            let batches = batch.map { ($0.sessionID, $0.points) }
-            try await database.autocommit { try await LiveStore.append(batches, receivedAt: now, in: $0) }
-            let seconds = Date().timeIntervalSince(now)
-            Self.batchWrite.recordSeconds(seconds)
-            if seconds > 0.5 {
-                // Every device of the batch waited this long for its ack.
-                logger.warning(
-                    "slow live points batch",
-                    metadata: [
-                        "milliseconds": "\(Int(seconds * 1_000))", "points": "\(batches.reduce(0) { $0 + $1.1.count })",
-                    ])
+    private func handle(_ requests: [Request]) async {
+        var appends: [(sessionID: UUID, points: [LivePoint])] = []
+        var settles: [UUID] = []
+        for request in requests {
+            switch request {
+            case .append(let sessionID, let points, _): appends.append((sessionID, points))
+            case .settle(let sessionID, _): settles.append(sessionID)
             }
-            for waiting in batch { waiting.done(.success(())) }
+        }
+        // Settled after the appends, so that points written with them are included.
+        let appended = appends.isEmpty ? .success(()) : await outcome { try await write(appends) }
+        let settled = settles.isEmpty ? .success(()) : await outcome { try await move(sessions: settles) }
+        for request in requests {
+            switch request {
+            case .append: request.done(appended)
+            case .settle: request.done(settled)
+            }
+        }
+    }
+
+    private func outcome(_ body: () async throws -> Void) async -> Result<Void, any Error> {
+        do {
+            try await body()
+            return .success(())
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func write(_ batches: [(sessionID: UUID, points: [LivePoint])]) async throws {
+        do {
+            try await store(batches)
         } catch {
             logger.error("live points not stored", metadata: ["error": "\(String(reflecting: error))"])
-            for waiting in batch { waiting.done(.failure(error)) }
+            throw error
         }
+    }
+
+    private func store(_ batches: [(sessionID: UUID, points: [LivePoint])]) async throws {
+        let now = Date()
+        if database.dialect == .sqlite {
+            try await database.autocommit { try await LiveStore.log(batches, receivedAt: now, in: $0) }
+            logged.withLock { $0.add(batches, receivedAt: now) }
+        } else {
+            try await database.autocommit { try await LiveStore.append(batches, receivedAt: now, in: $0) }
+        }
+        let seconds = Date().timeIntervalSince(now)
+        Self.batchWrite.recordSeconds(seconds)
+        if seconds > 0.5 {
+            // Every device of the batch waited this long for its ack.
+            logger.warning(
+                "slow live points batch",
+                metadata: [
+                    "milliseconds": "\(Int(seconds * 1_000))", "points": "\(batches.reduce(0) { $0 + $1.1.count })",
+                ])
+        }
+    }
+
+    /// Moves the sessions' logged points into `live_points`, then forgets them.
+    private func move(sessions: [UUID]) async throws {
+        let rows = logged.withLock { logged in sessions.flatMap { logged.points(of: $0) } }
+        try await database.autocommit { try await LiveStore.insert(rows, in: $0) }
+        logged.withLock { logged in
+            for session in sessions { logged.forget(session) }
+        }
+    }
+
+    /// One step of a compaction, begun when the oldest logged point is `compactAfter` old: moves a
+    /// chunk of sessions' points into `live_points`, and once all are there, deletes the log up to
+    /// where the compaction began. Says whether it did anything.
+    private func compactStep() async -> Bool {
+        guard database.dialect == .sqlite else { return false }
+        do {
+            guard let step = logged.withLock({ $0.nextStep(after: compactAfter, chunk: Self.compactionChunk) }) else {
+                return false
+            }
+            switch step {
+            case .begin:
+                let bounds = try await database.read { try await LiveStore.logBounds(in: $0) }
+                logged.withLock { $0.beginCompaction(deleting: bounds) }
+            case .move(let sessions):
+                try await move(sessions: sessions)
+                logged.withLock { $0.moved(sessions) }
+            case .delete(let first, let last):
+                let end = min(last, first + Int64(Self.deletionChunk) - 1)
+                try await database.autocommit { try await LiveStore.deleteLog(through: end, in: $0) }
+                logged.withLock { $0.deleted(through: end) }
+            }
+            return true
+        } catch {
+            // The log still holds every point: the next step tries again.
+            logger.error("live points compaction failed", metadata: ["error": "\(String(reflecting: error))"])
+            return false
+        }
+    }
+}
+
+/// The SQLite writer's memory of the points in `live_points_log` that are not in `live_points`.
+struct LoggedPoints {
+    /// Logged since the current compaction began, by session.
+    private var recent: [UUID: [LiveStore.LoggedPoint]] = [:]
+    /// The generation a compaction is moving, and its sessions still to move, in key order.
+    private var compacting: [UUID: [LiveStore.LoggedPoint]] = [:]
+    private var queue: ArraySlice<UUID> = []
+    /// The log rows still to delete once `compacting` is moved (none when `next > last`); nil while
+    /// no compaction runs.
+    private var deleting: (next: Int64, last: Int64)?
+    /// When the oldest point in `recent` was logged.
+    private var oldest: ContinuousClock.Instant?
+    /// When each session's latest logged point was received.
+    private(set) var lastReceived: [UUID: Date] = [:]
+
+    enum Step {
+        case begin
+        case move([UUID])
+        case delete(first: Int64, last: Int64)
+    }
+
+    func holds(_ session: UUID) -> Bool { recent[session] != nil || compacting[session] != nil }
+
+    func points(of session: UUID) -> [LiveStore.LoggedPoint] {
+        (compacting[session] ?? []) + (recent[session] ?? [])
+    }
+
+    mutating func add(_ batches: [(sessionID: UUID, points: [LivePoint])], receivedAt: Date) {
+        if recent.isEmpty { oldest = .now }
+        for (session, points) in batches {
+            recent[session, default: []].append(
+                contentsOf: points.map { LiveStore.LoggedPoint(sessionID: session, live: $0, receivedAt: receivedAt) })
+            lastReceived[session] = receivedAt
+        }
+    }
+
+    /// Drops the session's points: they are in `live_points` now.
+    mutating func forget(_ session: UUID) {
+        recent[session] = nil
+        compacting[session] = nil
+        lastReceived[session] = nil
+    }
+
+    /// What the next compaction step is, if any; ends a compaction that has nothing left to do.
+    mutating func nextStep(after age: Duration, chunk: Int) -> Step? {
+        guard let deleting else {
+            guard let oldest, ContinuousClock.now - oldest >= age else { return nil }
+            return .begin
+        }
+        var sessions: [UUID] = []
+        var count = 0
+        for session in queue where count < chunk {
+            sessions.append(session)
+            count += compacting[session]?.count ?? 0
+        }
+        if !sessions.isEmpty { return .move(sessions) }
+        if deleting.next <= deleting.last { return .delete(first: deleting.next, last: deleting.last) }
+        self.deleting = nil
+        return nil
+    }
+
+    /// Makes what was logged so far the generation to move; `rows` are the log's rows now.
+    mutating func beginCompaction(deleting rows: ClosedRange<Int64>?) {
+        compacting = recent
+        queue = compacting.keys.sorted { $0.order < $1.order }[...]
+        recent = [:]
+        oldest = nil
+        deleting = rows.map { ($0.lowerBound, $0.upperBound) } ?? (1, 0)
+    }
+
+    /// The sessions at the head of the queue were moved (and forgotten).
+    mutating func moved(_ sessions: [UUID]) {
+        queue.removeFirst(sessions.count)
+    }
+
+    mutating func deleted(through id: Int64) {
+        deleting?.next = id + 1
     }
 }

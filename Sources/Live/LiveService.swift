@@ -82,8 +82,11 @@ public final class LiveService: Sendable {
                 .sessionClosed, "This session was \(session.state.rawValue).", activityID: session.activityID)
         }
         let resumed = session.id != candidate.id
-        let points =
-            resumed ? try await database.read { try await LiveStore.points(sessionID: session.id, in: $0) } : []
+        var points: [LivePoint] = []
+        if resumed {
+            try await sink.settle(sessionID: session.id)
+            points = try await database.read { try await LiveStore.points(sessionID: session.id, in: $0) }
+        }
         let tracker = Self.tracker(of: session, points: points, profile: profile)
         return Opened(
             session: session, resumed: resumed, ackedSeq: points.last?.seq ?? 0, lastTime: points.last?.point.time,
@@ -193,6 +196,7 @@ public final class LiveService: Sendable {
         _ session: LiveSession, as state: LiveState, at time: Date?, name: String?, through seq: Int64? = nil
     ) async throws -> UUID? {
         if let seq { try await sink.stored(sessionID: session.id, through: seq) }
+        try await sink.settle(sessionID: session.id)
         let points = try await database.read { try await LiveStore.points(sessionID: session.id, in: $0) }
         if state == .abandoned && points.isEmpty {
             var closed = session
@@ -237,6 +241,7 @@ public final class LiveService: Sendable {
     public func closeAbandoned() async throws -> Int {
         let cutoff = now().addingTimeInterval(-configuration.abandonAfter)
         let silent = try await database.read { try await LiveStore.silentSessions(since: cutoff, in: $0) }
+            .filter { !sink.heard(from: $0.id, since: cutoff) }
         for session in silent {
             do {
                 try await close(session, as: .abandoned, at: nil, name: nil)
@@ -293,6 +298,7 @@ public final class LiveService: Sendable {
 
     /// The track so far as spectators see it, with the metrics, and the highest seq included.
     func snapshot(of session: LiveSession) async throws -> (frame: String, lastSeq: Int64, zones: [Geo.PrivacyZone]) {
+        try await sink.settle(sessionID: session.id)
         let (points, zones) = try await database.read { db in
             (
                 try await LiveStore.points(sessionID: session.id, in: db),

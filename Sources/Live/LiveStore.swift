@@ -15,7 +15,18 @@ public enum LiveStore {
         Migration(
             module: "live", version: 1, name: "live sessions, points and share links",
             sqlite: schema(uuid: "TEXT", timestamp: "REAL", real: "REAL", points: " WITHOUT ROWID"),
-            postgres: schema(uuid: "UUID", timestamp: "TIMESTAMPTZ", real: "DOUBLE PRECISION", points: ""))
+            postgres: schema(uuid: "UUID", timestamp: "TIMESTAMPTZ", real: "DOUBLE PRECISION", points: "")),
+        Migration(
+            module: "live", version: 2, name: "live points log (SQLite)",
+            sqlite: [
+                """
+                CREATE TABLE live_points_log (
+                    id INTEGER PRIMARY KEY, session_id TEXT NOT NULL, seq BIGINT NOT NULL, time REAL NOT NULL,
+                    latitude REAL, longitude REAL, altitude REAL, distance REAL, speed REAL, heart_rate REAL,
+                    cadence REAL, power REAL, temperature REAL, received_at REAL NOT NULL)
+                """
+            ],
+            postgres: []),
     ]
 
     static func schema(uuid: String, timestamp: String, real: String, points: String) -> [String] {
@@ -140,10 +151,28 @@ public enum LiveStore {
     static let pointColumns =
         "session_id, seq, time, latitude, longitude, altitude, distance, speed, heart_rate, cadence, power, temperature, received_at"
 
+    /// A point with its session and when it was received: a row of `live_points` or of its log.
+    struct LoggedPoint: Sendable {
+        var sessionID: UUID
+        var live: LivePoint
+        var receivedAt: Date
+
+        var binds: [SQLValue] {
+            let point = live.point
+            return [
+                .uuid(sessionID), .integer(live.seq), .date(point.time), .optional(point.latitude, SQLValue.real),
+                .optional(point.longitude, SQLValue.real), .optional(point.altitude, SQLValue.real),
+                .optional(point.distance, SQLValue.real), .optional(point.speed, SQLValue.real),
+                .optional(point.heartRate, SQLValue.real), .optional(point.cadence, SQLValue.real),
+                .optional(point.power, SQLValue.real), .optional(point.temperature, SQLValue.real),
+                .date(receivedAt),
+            ]
+        }
+    }
+
     /// Appends points of several sessions; points already stored (same session and seq) are skipped.
     /// On PostgreSQL in one prepared statement whatever their number (`InsertLivePoints`), atomic by
-    /// itself; on SQLite a point at a time through one cached single-row statement (run it in a
-    /// transaction), which SQLite executes without compiling anything per batch.
+    /// itself; on SQLite as `insert` does (run it in a transaction).
     static func append(
         _ batches: [(sessionID: UUID, points: [LivePoint])], receivedAt: Date, in db: any DatabaseSession
     )
@@ -153,20 +182,57 @@ public enum LiveStore {
             try await db.query(InsertLivePoints.self, InsertLivePoints.binds(batches, receivedAt: receivedAt))
             return
         }
-        for (sessionID, points) in batches {
-            for live in points {
-                let point = live.point
-                try await db.query(
-                    InsertLivePoint.self,
-                    [
-                        .uuid(sessionID), .integer(live.seq), .date(point.time),
-                        .optional(point.latitude, SQLValue.real), .optional(point.longitude, SQLValue.real),
-                        .optional(point.altitude, SQLValue.real), .optional(point.distance, SQLValue.real),
-                        .optional(point.speed, SQLValue.real), .optional(point.heartRate, SQLValue.real),
-                        .optional(point.cadence, SQLValue.real), .optional(point.power, SQLValue.real),
-                        .optional(point.temperature, SQLValue.real), .date(receivedAt),
-                    ])
-            }
+        try await insert(rows(batches, receivedAt: receivedAt), in: db)
+    }
+
+    /// SQLite: points into `live_points`, sorted by key, a point at a time through one cached
+    /// single-row statement, which SQLite runs without compiling anything per call; points already
+    /// stored are skipped. Run it in a transaction.
+    static func insert(_ rows: [LoggedPoint], in db: any DatabaseSession) async throws {
+        let sorted = rows.sorted { left, right in
+            left.sessionID == right.sessionID
+                ? left.live.seq < right.live.seq : left.sessionID.order < right.sessionID.order
+        }
+        for row in sorted { try await db.query(InsertLivePoint.self, row.binds) }
+    }
+
+    /// SQLite: appends the points to `live_points_log`, in arrival order (see `LivePointWriter`).
+    static func log(
+        _ batches: [(sessionID: UUID, points: [LivePoint])], receivedAt: Date, in db: any DatabaseSession
+    ) async throws {
+        for row in rows(batches, receivedAt: receivedAt) { try await db.query(LogLivePoint.self, row.binds) }
+    }
+
+    static func rows(_ batches: [(sessionID: UUID, points: [LivePoint])], receivedAt: Date) -> [LoggedPoint] {
+        batches.flatMap { batch in
+            batch.points.map { LoggedPoint(sessionID: batch.sessionID, live: $0, receivedAt: receivedAt) }
+        }
+    }
+
+    /// SQLite: the first and last row of `live_points_log`, nil when it is empty.
+    static func logBounds(in db: any DatabaseSession) async throws -> ClosedRange<Int64>? {
+        guard let row = try await db.first("SELECT min(id) AS first, max(id) AS last FROM live_points_log"),
+            let first = row.optionalInt("first"), let last = row.optionalInt("last")
+        else { return nil }
+        return Int64(first)...Int64(last)
+    }
+
+    /// SQLite: deletes the log's rows up to `id`, which a compaction moved into `live_points`.
+    static func deleteLog(through id: Int64, in db: any DatabaseSession) async throws {
+        try await db.query("DELETE FROM live_points_log WHERE id <= $1", [.integer(id)])
+    }
+
+    /// SQLite at start-up: moves whatever the log holds (points that were durable when the process
+    /// stopped, before a compaction moved them) into `live_points`. No-op on PostgreSQL.
+    public static func recoverLog(in database: any Database) async throws {
+        guard database.dialect == .sqlite else { return }
+        try await database.transaction { db in
+            try await db.query(
+                """
+                INSERT INTO live_points (\(pointColumns)) SELECT \(pointColumns) FROM live_points_log WHERE true
+                ORDER BY session_id, seq ON CONFLICT (session_id, seq) DO NOTHING
+                """)
+            try await db.query("DELETE FROM live_points_log")
         }
     }
 
@@ -175,11 +241,20 @@ public enum LiveStore {
         static let name = "stamina_insert_live_point"
 
         static func sql(_ dialect: SQLDialect) -> String {
-            let placeholders = (1...13).map { "$\($0)" }.joined(separator: ", ")
-            return
-                "INSERT INTO live_points (\(pointColumns)) VALUES (\(placeholders)) ON CONFLICT (session_id, seq) DO NOTHING"
+            "INSERT INTO live_points (\(pointColumns)) VALUES (\(pointPlaceholders)) ON CONFLICT (session_id, seq) DO NOTHING"
         }
     }
+
+    /// One live point into the SQLite log.
+    enum LogLivePoint: PreparedStatement {
+        static let name = "stamina_log_live_point"
+
+        static func sql(_ dialect: SQLDialect) -> String {
+            "INSERT INTO live_points_log (\(pointColumns)) VALUES (\(pointPlaceholders))"
+        }
+    }
+
+    static let pointPlaceholders = (1...13).map { "$\($0)" }.joined(separator: ", ")
 
     /// Live points on PostgreSQL in one statement, unnested from one array literal per column (sent as
     /// text): parsed and planned once per connection, one round trip for any batch.
@@ -277,5 +352,18 @@ public enum LiveStore {
         LiveShare(
             id: try row.uuid("id"), sessionID: try row.uuid("session_id"), createdAt: try row.date("created_at"),
             revokedAt: row.optionalDate("revoked_at"))
+    }
+}
+
+extension UUID {
+    /// The UUID's bytes as two big-endian numbers: they sort as its text does, the order of keys
+    /// that begin with a session id, without making the text.
+    var order: (UInt64, UInt64) {
+        withUnsafeBytes(of: uuid) { bytes in
+            (
+                UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            )
+        }
     }
 }

@@ -19,7 +19,7 @@ enum CopyText {
         case .integer(let value): buffer.writeString(String(value))
         case .real(let value): buffer.writeString(value.isFinite ? "\(value)" : "NaN")
         case .bool(let value): buffer.writeStaticString(value ? "t" : "f")
-        case .uuid(let value): buffer.writeString(value.uuidString)
+        case .uuid(let value): value.withText { _ = buffer.writeBytes($0) }
         case .date(let value): appendTimestamp(value, to: &buffer)
         case .text(let value), .json(let value): appendEscaped(value, to: &buffer)
         case .blob(let value):

@@ -39,7 +39,7 @@ public struct SQLRow: Sendable {
     public func optionalString(_ name: String) -> String? {
         switch self[name] {
         case .text(let value), .json(let value): value
-        case .uuid(let value): value.uuidString.lowercased()
+        case .uuid(let value): value.lowercasedText
         default: nil
         }
     }

@@ -133,7 +133,14 @@ final class SQLiteConnection: Sendable {
             case .real(let value): code = sqlite3_bind_double(statement, index, value)
             case .text(let value), .json(let value): code = bindText(value, to: statement, at: index)
             case .bool(let value): code = sqlite3_bind_int64(statement, index, value ? 1 : 0)
-            case .uuid(let value): code = bindText(value.uuidString.lowercased(), to: statement, at: index)
+            case .uuid(let value):
+                code = value.withText { text in
+                    text.withMemoryRebound(to: CChar.self) {
+                        sqlite3_bind_text64(
+                            statement, index, $0.baseAddress, UInt64($0.count), stamina_sqlite3_transient(),
+                            UInt8(SQLITE_UTF8))
+                    }
+                }
             case .date(let value): code = sqlite3_bind_double(statement, index, value.timeIntervalSince1970)
             case .blob(let value):
                 // A null pointer would bind NULL, not an empty blob.

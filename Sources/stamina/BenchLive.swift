@@ -396,7 +396,8 @@ final class LiveDevice: Sendable {
         var sentSeq = [Int](repeating: 0, count: LiveDevice.window)
         var sentAt = [Int64](repeating: 0, count: LiveDevice.window)
         var probes: [Int64] = []
-        var ackLatencies: [Double] = []
+        /// Acks of points sent in the steady phase: when the point was sent, and its latency in ms.
+        var ackLatencies: [(sent: Int64, milliseconds: Double)] = []
         var probeLatencies: [Double] = []
         var pointsSent = 0
         var steadySent = 0
@@ -480,7 +481,7 @@ final class LiveDevice: Sendable {
                     guard entry.seq <= seq else { break }
                     done += 1
                     if run.schedule.isSteady(entry.sent) {
-                        state.ackLatencies.append(Double(now - entry.sent) / 1e6)
+                        state.ackLatencies.append((entry.sent, Double(now - entry.sent) / 1e6))
                         state.steadyAcked += 1
                     }
                 }
@@ -981,6 +982,18 @@ struct LiveBenchReport {
         }
     }
 
+    /// The ack p99 of each 10 s of the steady phase, by when the points were sent: whether the
+    /// tail is spread evenly or comes from a few bad seconds.
+    func ackTimeline(_ acks: [(sent: Int64, milliseconds: Double)]) -> String {
+        var windows: [[Double]] = Array(
+            repeating: [], count: max(1, Int((schedule.steady + 9_999_999_999) / 10_000_000_000)))
+        for ack in acks {
+            windows[min(windows.count - 1, Int((ack.sent - schedule.steadyStart) / 10_000_000_000))].append(
+                ack.milliseconds)
+        }
+        return windows.map { Self.fixed(Distribution($0).p99, 1) }.joined(separator: " ")
+    }
+
     static func fixed(_ value: Double, _ decimals: Int) -> String {
         value.isNaN ? "-" : String(format: "%.\(decimals)f", value)
     }
@@ -994,7 +1007,8 @@ struct LiveBenchReport {
         let deviceStates = devices.map { $0.snapshot() }
         let spectatorStates = spectators.map { $0.snapshot() }
         let resources = sampler.snapshot()
-        let ack = Distribution(deviceStates.flatMap(\.ackLatencies))
+        let acks = deviceStates.flatMap(\.ackLatencies)
+        let ack = Distribution(acks.map(\.milliseconds))
         let delay = Distribution(spectatorStates.flatMap(\.delays))
         let probe = Distribution(deviceStates.flatMap(\.probeLatencies))
         var lines: [String] = []
@@ -1024,17 +1038,18 @@ struct LiveBenchReport {
                     + "spectator p50 ×\(Self.fixed(delay.p50 / probe.p50, 1)), p99 ×\(Self.fixed(delay.p99 / probe.p99, 1))"
             )
         }
+        lines.append("ack p99 by 10 s of the steady phase (ms): " + ackTimeline(acks))
         lines.append("")
         let steadySent = deviceStates.reduce(0) { $0 + $1.steadySent }
         let steadyAcked = deviceStates.reduce(0) { $0 + $1.steadyAcked }
         let sent = deviceStates.reduce(0) { $0 + $1.pointsSent }
         let unacked = deviceStates.reduce(0) { $0 + $1.pending.count }
         let started = deviceStates.reduce(0) { $0 + ($1.sessionID != nil ? 1 : 0) }
-        let acks = deviceStates.reduce(0) { $0 + $1.acks }
+        let ackFrames = deviceStates.reduce(0) { $0 + $1.acks }
         let metrics = deviceStates.reduce(0) { $0 + $1.metrics }
         lines.append(
             "devices: \(started)/\(devices.count) started; points sent \(sent) (steady \(steadySent), acked \(steadyAcked)); "
-                + "acks \(acks), with metrics or metrics frames \(metrics); unacked at the end \(unacked)")
+                + "acks \(ackFrames), with metrics or metrics frames \(metrics); unacked at the end \(unacked)")
         lines.append("  " + Self.counts("errors", deviceStates.map(\.errors)))
         lines.append(
             "  generator overload: \(skippedPoints) points skipped because the generator ran over a second late")

@@ -5,8 +5,8 @@ import Testing
 
 @testable import Live
 
-/// Live points go through each backend's own insert (one unnested statement on PostgreSQL, multi-row
-/// statements on SQLite) and come back exactly, each once.
+/// Live points go through each backend's own insert (one unnested statement on PostgreSQL, a cached
+/// single-row statement on SQLite) and come back exactly, each once.
 @Suite("Live point storage")
 struct LiveStoreTests {
     /// Point `seq`: some without a position, altitude or power, values that test number formatting.
@@ -43,6 +43,87 @@ struct LiveStoreTests {
             for (session, last) in zip(sessions, [Int64(7), 5]) {
                 let stored = try await database.read { try await LiveStore.points(sessionID: session, in: $0) }
                 #expect(stored == (1...last).map(Self.point))
+            }
+        }
+    }
+}
+
+/// The batch writer: acked points are readable once settled, each once; on SQLite they go through
+/// the append-only log, which a compaction moves into `live_points` and empties, and which start-up
+/// moves after a crash.
+@Suite("Live point writer")
+struct LivePointWriterTests {
+    static func append(_ writer: LivePointWriter, _ session: UUID, _ seqs: ClosedRange<Int64>) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            writer.append(sessionID: session, points: seqs.map(LiveStoreTests.point)) { continuation.resume(with: $0) }
+        }
+    }
+
+    static func logCount(_ database: any Database) async throws -> Int {
+        try await database.read { try await $0.first("SELECT count(*) AS n FROM live_points_log")?.int("n") ?? -1 }
+    }
+
+    @Test("settled points read back exactly and once, resends included", arguments: Backend.allCases)
+    func settle(backend: Backend) async throws {
+        try await TestDatabase.with(backend) { database in
+            let writer = LivePointWriter(database: database, logger: TestDatabase.logger, compactAfter: .seconds(3_600))
+            let (first, second) = (UUID(), UUID())
+            try await withRunning([writer]) {
+                try await Self.append(writer, first, 1...5)
+                try await Self.append(writer, second, 1...3)
+                try await Self.append(writer, first, 4...7)
+                #expect(writer.heard(from: first, since: .distantPast) == (backend == .sqlite))
+                try await writer.settle(sessionID: first)
+                #expect(!writer.heard(from: first, since: .distantPast))
+                let stored = try await database.read { try await LiveStore.points(sessionID: first, in: $0) }
+                #expect(stored == (1...7).map(LiveStoreTests.point))
+                // Points after a settle are logged again, and a second settle moves just those.
+                try await Self.append(writer, first, 8...9)
+                try await writer.settle(sessionID: first)
+                let again = try await database.read { try await LiveStore.points(sessionID: first, in: $0) }
+                #expect(again == (1...9).map(LiveStoreTests.point))
+            }
+            if backend == .sqlite {
+                // The other session is still only in the log: start-up moves it.
+                #expect(try await database.read { try await LiveStore.points(sessionID: second, in: $0) }.isEmpty)
+                try await LiveStore.recoverLog(in: database)
+                let recovered = try await database.read { try await LiveStore.points(sessionID: second, in: $0) }
+                #expect(recovered == (1...3).map(LiveStoreTests.point))
+                #expect(try await Self.logCount(database) == 0)
+            }
+        }
+    }
+
+    @Test("a compaction moves every logged point into live_points, in chunks, and empties the log")
+    func compaction() async throws {
+        try await TestDatabase.with(.sqlite) { database in
+            let writer = LivePointWriter(database: database, logger: TestDatabase.logger, compactAfter: .zero)
+            // More sessions than a compaction chunk holds points, so it takes several steps.
+            let sessions = (0..<(LivePointWriter.compactionChunk / 3 + 50)).map { _ in UUID() }
+            try await withRunning([writer]) {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for session in sessions {
+                        group.addTask {
+                            try await Self.append(writer, session, 1...2)
+                            try await Self.append(writer, session, 2...4)
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                let deadline = ContinuousClock.now + .seconds(20)
+                while try await Self.logCount(database) > 0, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(try await Self.logCount(database) == 0)
+                #expect(!sessions.contains { writer.heard(from: $0, since: .distantPast) })
+            }
+            let count = try await database.read {
+                try await $0.first("SELECT count(*) AS n FROM live_points")?.int("n")
+            }
+            #expect(count == sessions.count * 4)
+            for session in sessions.prefix(5) {
+                let stored = try await database.read { try await LiveStore.points(sessionID: session, in: $0) }
+                #expect(stored == (1...4).map(LiveStoreTests.point))
             }
         }
     }

@@ -327,3 +327,17 @@ extension SQLValue {
         return nil
     }
 }
+
+@Suite("UUID text")
+struct UUIDTextTests {
+    @Test("a UUID's text is Foundation's, in either case, for any bytes")
+    func matchesFoundation() {
+        var ids = (0..<200).map { _ in UUID() }
+        ids.append(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+        ids.append(UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255)))
+        for id in ids {
+            #expect(id.lowercasedText == id.uuidString.lowercased())
+            #expect(id.withText(uppercase: true) { String(decoding: $0, as: UTF8.self) } == id.uuidString)
+        }
+    }
+}

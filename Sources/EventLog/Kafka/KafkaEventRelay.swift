@@ -127,7 +127,7 @@ public struct KafkaEventRelay: Service {
         let messages = try events.map { event in
             KafkaOutgoingMessage(
                 topic: configuration.topics.topic(for: event.aggregateType),
-                key: Array(event.aggregateID.uuidString.lowercased().utf8), value: Array(try encoder.encode(event)))
+                key: event.aggregateID.withText { Array($0) }, value: Array(try encoder.encode(event)))
         }
         _ = try await producer.send(messages)
         try await database.transaction { session in
