@@ -72,14 +72,18 @@ public func buildApplication(
     let hub = LiveHub()
     let redis = configuration.redis.map { RedisClient(configuration: $0, logger: logger) }
     let redisFanout = redis.map { RedisFanout(redis: $0, hub: hub, channel: "stamina.live", logger: logger) }
-    // Live points: straight into the database in batches, or through Kafka in distributed mode.
+    // Live points: straight into the database in batches, or through Kafka in distributed mode. On
+    // PostgreSQL the batches have a connection of their own: acks must not wait behind a mass start.
+    let livePointsPool =
+        configuration.kafka == nil ? try (database as? PostgresDatabase)?.dedicatedPool(connections: 1) : nil
+    let livePointsDatabase: any Database = livePointsPool ?? database
     let pointSink: any LivePointSink & Service =
         if let kafka = configuration.kafka {
             KafkaLivePoints(
                 producer: try KafkaProducer(configuration: kafka.kafka, logger: logger), configuration: kafka,
                 database: database, logger: logger)
         } else {
-            LivePointWriter(database: database, logger: logger)
+            LivePointWriter(database: livePointsDatabase, logger: logger)
         }
     let live = LiveService(
         database: database, sink: pointSink, fanout: redisFanout ?? LocalFanout(hub: hub) as any LiveFanout,
@@ -124,10 +128,17 @@ public func buildApplication(
             configuration: .init(
                 http1: .init(additionalChannelHandlers: [ExpectContinueHandler()]),
                 ws: .init(maxFrameSize: configuration.live.maxFrameSize))),
+        // Connections not yet accepted queue up to 4,096 (Linux caps it at net.core.somaxconn) instead
+        // of 256: in a mass start of devices, a full queue drops connection attempts, which clients
+        // retry only after 1, 3, 7 s.
         configuration: .init(
-            address: .hostname(configuration.hostname, port: configuration.port), serverName: "Stamina"),
+            address: .hostname(configuration.hostname, port: configuration.port), serverName: "Stamina",
+            backlog: 4_096),
         logger: logger)
-    application.addServices(database, ThreadPoolService(pool: hashingPool), pointSink)
+    application.addServices(database, ThreadPoolService(pool: hashingPool))
+    // Before the writer: services stop in reverse order, and the writer's last batch needs its pool.
+    if let livePointsPool { application.addServices(livePointsPool) }
+    application.addServices(pointSink)
     if let redis, let redisFanout {
         application.addServices(redisFanout, RedisClientService(client: redis))
     }

@@ -16,12 +16,17 @@ public final class PostgresDatabase: Database {
     private let started = CommitSignal()
     /// The commit listener's own connection (outside the pool, so that it can be closed on shutdown).
     private let listenerConfiguration: PostgresConnection.Configuration
+    /// Whether `run()` listens for other processes' commits (see `commitChannel`).
+    private let listensForCommits: Bool
+    private let url: String
     private let logger: Logger
 
     /// Creates a pool for a `postgres://user:password@host:port/database?sslmode=…` URL.
     ///
     /// No connection is made until the database runs (`run()`) and is first used.
-    public init(url: String, maxConnections: Int = 20, logger: Logger) throws(DatabaseError) {
+    public init(
+        url: String, maxConnections: Int = 20, listensForCommits: Bool = true, logger: Logger
+    ) throws(DatabaseError) {
         guard let components = URLComponents(string: url), let host = components.host,
             ["postgres", "postgresql"].contains(components.scheme ?? "")
         else {
@@ -58,7 +63,17 @@ public final class PostgresDatabase: Database {
         self.listenerConfiguration = PostgresConnection.Configuration(
             host: host, port: components.port ?? 5432, username: configuration.username,
             password: configuration.password, database: configuration.database, tls: listenerTLS)
+        self.listensForCommits = listensForCommits
+        self.url = url
         self.logger = logger
+    }
+
+    /// Another pool on the same database with `connections` of its own and no commit listener: for
+    /// a writer whose statements must not queue behind request traffic for this pool's connections
+    /// (the live point writer during a mass start waited there for up to a second a batch). Run it
+    /// as a service like this one.
+    public func dedicatedPool(connections: Int) throws(DatabaseError) -> PostgresDatabase {
+        try PostgresDatabase(url: url, maxConnections: connections, listensForCommits: false, logger: logger)
     }
 
     /// The URL with its password replaced, for logs and error messages.
@@ -78,7 +93,9 @@ public final class PostgresDatabase: Database {
                 self.started.signal()
                 await self.client.run()
             }
-            group.addTask { await cancelWhenGracefulShutdown { await self.listenForCommits() } }
+            if self.listensForCommits {
+                group.addTask { await cancelWhenGracefulShutdown { await self.listenForCommits() } }
+            }
         }
     }
 
