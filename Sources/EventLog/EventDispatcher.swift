@@ -79,13 +79,16 @@ public struct EventDispatcher: Service {
     func dispatchBatch(to consumer: any EventConsumer) async throws -> Int {
         let batchSize = configuration.batchSize
         let outbox = self.outbox
-        let events = try await database.read { session in
+        let (events, head) = try await database.read { session in
             let position = try await ConsumerStore.position(of: consumer.name, in: session)
-            return try await outbox.read(after: position, limit: batchSize, in: session)
+            let events = try await outbox.read(after: position, limit: batchSize, in: session)
+            // A batch short of the limit ends at the log's head: no need to look it up.
+            let head = events.count < batchSize ? events.last?.position : try await Outbox.head(in: session)
+            return (events, head)
         }
-        guard let last = events.last else { return 0 }
+        guard let last = events.last, let head else { return 0 }
         try await applier(for: consumer).apply(events, stream: ConsumerStore.wholeLog)
-        try await recordLag(of: consumer, at: last.position)
+        Self.recordLag(of: consumer, head: head, at: last.position)
         return events.count
     }
 
@@ -94,8 +97,7 @@ public struct EventDispatcher: Service {
     }
 
     /// Publishes the log's head and how far behind it the consumer is (`/metrics`).
-    func recordLag(of consumer: any EventConsumer, at position: Int64) async throws {
-        let head = try await database.read { try await Outbox.head(in: $0) }
+    static func recordLag(of consumer: any EventConsumer, head: Int64, at position: Int64) {
         Gauge(label: "stamina_outbox_head_position").record(head)
         Gauge(label: "stamina_consumer_lag_events", dimensions: [("consumer", consumer.name)]).record(
             head - position)
