@@ -389,15 +389,15 @@ public final class ActivityService: Sendable {
 
 extension TrackPoint {
     /// Each sample value's plausible range, by its JSON name: JSON sessions and live streams are held to them.
-    public static var valueRanges: [(name: String, value: KeyPath<TrackPoint, Double?>, range: ClosedRange<Double>)] {
-        [
+    /// Made once: every live point is checked against it.
+    public static let valueRanges:
+        [(name: String, value: any KeyPath<TrackPoint, Double?> & Sendable, range: ClosedRange<Double>)] = [
             ("latitude", \.latitude, -90...90), ("longitude", \.longitude, -180...180),
             ("altitude", \.altitude, -500...9_000), ("distance", \.distance, 0...10_000_000),
             ("speed", \.speed, 0...150),
             ("heartRate", \.heartRate, 0...300), ("cadence", \.cadence, 0...300), ("power", \.power, 0...3_000),
             ("temperature", \.temperature, -60...70),
         ]
-    }
 
     /// What makes the point implausible, each with the JSON name of its field (nil for the point as
     /// a whole): values outside ``valueRanges``, and a latitude without a longitude or the reverse.
