@@ -12,13 +12,13 @@ import Synchronization
 ///
 /// On PostgreSQL a batch goes straight into `live_points`. On SQLite it is appended to
 /// `live_points_log` instead, and the writer keeps the points in memory (`LoggedPoints`) until a
-/// compaction moves them into `live_points` sorted by session. `live_points` is keyed by session,
-/// so a batch of points from as many sessions as points touched a page each, and with 10,000
+/// compaction moves them into `live_point_chunks`, a row of packed points per session. In a table
+/// keyed by session a batch of points from as many sessions touched a page each, and with 10,000
 /// devices nearly every point rewrote a 4 KiB page into the WAL (and the checkpoint wrote it again);
-/// the log only ever appends, and a compaction after `compactAfter` moves about that many seconds
-/// of a session's points at once. Readers first `settle` a session (its logged points move into
-/// `live_points` at once), so they read one table. After a crash the log is the durable copy:
-/// `LiveStore.recoverLog` moves it into `live_points` before the server accepts connections.
+/// the log only ever appends, and a compaction after `compactAfter` writes about that many seconds
+/// of a session's points as one row. Readers first `settle` a session (its logged points move at
+/// once), so they read the tables and not the log. After a crash the log is the durable copy:
+/// `LiveStore.recoverLog` moves it into chunks before the server accepts connections.
 public final class LivePointWriter: Service {
     /// Made once, as `DeviceConnection.durable`.
     static let batchWrite = Timer(label: "stamina_live_batch_write_seconds")
@@ -197,7 +197,7 @@ public final class LivePointWriter: Service {
     /// Moves the sessions' logged points into `live_points`, then forgets them.
     private func move(sessions: [UUID]) async throws {
         let rows = logged.withLock { logged in sessions.flatMap { logged.points(of: $0) } }
-        try await database.autocommit { try await LiveStore.insert(rows, in: $0) }
+        try await database.autocommit { try await LiveStore.insertChunks(rows, in: $0) }
         logged.withLock { logged in
             for session in sessions { logged.forget(session) }
         }

@@ -6,10 +6,12 @@ import Persistence
 
 /// The SQL of live sessions, their points and share links, for SQLite and PostgreSQL alike.
 ///
-/// Points are one row each, keyed by (session, seq): a device resending what it already sent is
-/// dropped by the key (`ON CONFLICT DO NOTHING`), so a reconnect never doubles a point, even when
-/// two processes briefly hold the same session. Once a session becomes an activity its points move
-/// into the activity's point chunks and are deleted here.
+/// On PostgreSQL points are one row each in `live_points`, keyed by (session, seq): a device
+/// resending what it already sent is dropped by the key (`ON CONFLICT DO NOTHING`), so a reconnect
+/// never doubles a point, even when two processes briefly hold the same session. On SQLite the
+/// writer logs them and moves them into `live_point_chunks` (see `LivePointWriter`), and a seq
+/// stored twice is read back once. Once a session becomes an activity its points move into the
+/// activity's point chunks and are deleted here.
 public enum LiveStore {
     public static let migrations: [Migration] = [
         Migration(
@@ -25,6 +27,17 @@ public enum LiveStore {
                     latitude REAL, longitude REAL, altitude REAL, distance REAL, speed REAL, heart_rate REAL,
                     cadence REAL, power REAL, temperature REAL, received_at REAL NOT NULL)
                 """
+            ],
+            postgres: []),
+        Migration(
+            module: "live", version: 3, name: "live point chunks (SQLite)",
+            sqlite: [
+                """
+                CREATE TABLE live_point_chunks (
+                    id INTEGER PRIMARY KEY, session_id TEXT NOT NULL, first_seq BIGINT NOT NULL,
+                    last_seq BIGINT NOT NULL, received_at REAL NOT NULL, seqs BLOB NOT NULL, points BLOB NOT NULL)
+                """,
+                "CREATE INDEX live_point_chunks_session ON live_point_chunks (session_id, first_seq)",
             ],
             postgres: []),
     ]
@@ -110,11 +123,15 @@ public enum LiveStore {
 
     /// Open sessions that heard nothing since `cutoff`: no state change and no point received.
     static func silentSessions(since cutoff: Date, in db: any DatabaseSession) async throws -> [LiveSession] {
-        try await db.query(
+        let chunks =
+            db.dialect == .sqlite
+            ? "AND NOT EXISTS (SELECT 1 FROM live_point_chunks c WHERE c.session_id = s.id AND c.received_at >= $1)"
+            : ""
+        return try await db.query(
             """
             SELECT * FROM live_sessions s WHERE s.state IN ('live', 'paused') AND s.updated_at < $1
             AND NOT EXISTS (SELECT 1 FROM live_points p WHERE p.session_id = s.id AND p.received_at >= $1)
-            ORDER BY s.updated_at LIMIT 100
+            \(chunks) ORDER BY s.updated_at LIMIT 100
             """, [.date(cutoff)]
         ).map(session(from:))
     }
@@ -223,16 +240,69 @@ public enum LiveStore {
     }
 
     /// SQLite at start-up: moves whatever the log holds (points that were durable when the process
-    /// stopped, before a compaction moved them) into `live_points`. No-op on PostgreSQL.
+    /// stopped, before a compaction moved them) into `live_point_chunks`. No-op on PostgreSQL.
     public static func recoverLog(in database: any Database) async throws {
         guard database.dialect == .sqlite else { return }
         try await database.transaction { db in
-            try await db.query(
-                """
-                INSERT INTO live_points (\(pointColumns)) SELECT \(pointColumns) FROM live_points_log WHERE true
-                ORDER BY session_id, seq ON CONFLICT (session_id, seq) DO NOTHING
-                """)
+            let rows = try await db.query("SELECT * FROM live_points_log ORDER BY id").map { row in
+                LoggedPoint(
+                    sessionID: try row.uuid("session_id"), live: try livePoint(from: row),
+                    receivedAt: try row.date("received_at"))
+            }
+            try await insertChunks(rows, in: db)
             try await db.query("DELETE FROM live_points_log")
+        }
+    }
+
+    /// SQLite: the points as rows of `live_point_chunks`, one per session and run of at most
+    /// `PointChunk.capacity` points, encoded as activities' point chunks are (with the seqs beside
+    /// them): a compaction writes a row per session instead of a row, and a page, per point.
+    /// A seq stored twice (two connections briefly holding one session) is read back once.
+    static func insertChunks(_ rows: [LoggedPoint], in db: any DatabaseSession) async throws {
+        let bySession = Dictionary(grouping: rows, by: \.sessionID)
+        for session in bySession.keys.sorted(by: { $0.order < $1.order }) {
+            let points = bySession[session, default: []].sorted { $0.live.seq < $1.live.seq }
+            for start in stride(from: 0, to: points.count, by: PointChunk.capacity) {
+                let part = points[start..<min(points.count, start + PointChunk.capacity)]
+                guard let first = part.first, let last = part.last else { continue }
+                try await db.query(
+                    InsertLiveChunk.self,
+                    [
+                        .uuid(session), .integer(first.live.seq), .integer(last.live.seq),
+                        .date(part.map(\.receivedAt).max() ?? first.receivedAt), .blob(seqBytes(part.map(\.live.seq))),
+                        .blob(PointChunk.encode(part.map(\.live.point))),
+                    ])
+            }
+        }
+    }
+
+    /// Seqs as stored beside a chunk's points: nothing when they run on by one from the first (the
+    /// usual case), else each as a little-endian `Int64`.
+    static func seqBytes(_ seqs: [Int64]) -> [UInt8] {
+        guard let first = seqs.first, seqs.enumerated().contains(where: { $0.element != first + Int64($0.offset) })
+        else { return [] }
+        return seqs.flatMap { seq in withUnsafeBytes(of: seq.littleEndian, Array.init) }
+    }
+
+    static func seqs(_ bytes: [UInt8], first: Int64, count: Int) throws -> [Int64] {
+        if bytes.isEmpty { return (0..<count).map { first + Int64($0) } }
+        guard bytes.count == count * 8 else {
+            throw DatabaseError(code: .decoding, message: "The seqs of a chunk of live points do not fit its points.")
+        }
+        return (0..<count).map { index in
+            bytes.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: index * 8, as: Int64.self)) }
+        }
+    }
+
+    /// One chunk of a session's live points on SQLite.
+    enum InsertLiveChunk: PreparedStatement {
+        static let name = "stamina_insert_live_chunk"
+
+        static func sql(_ dialect: SQLDialect) -> String {
+            """
+            INSERT INTO live_point_chunks (session_id, first_seq, last_seq, received_at, seqs, points)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            """
         }
     }
 
@@ -291,30 +361,55 @@ public enum LiveStore {
         }
     }
 
-    /// The session's points in seq order, optionally only those strictly between `after` and `before`.
+    /// The session's points in seq order, optionally only those strictly between `after` and
+    /// `before`, each seq once: rows of `live_points` and, on SQLite, chunks of `live_point_chunks`.
     static func points(sessionID: UUID, after: Int64 = 0, before: Int64 = .max, in db: any DatabaseSession)
         async throws -> [LivePoint]
     {
-        try await db.query(
+        var points = try await db.query(
             "SELECT * FROM live_points WHERE session_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq",
             [.uuid(sessionID), .integer(after), .integer(before)]
-        ).map { row in
-            var point = TrackPoint(time: try row.date("time"))
-            point.latitude = row.optionalDouble("latitude")
-            point.longitude = row.optionalDouble("longitude")
-            point.altitude = row.optionalDouble("altitude")
-            point.distance = row.optionalDouble("distance")
-            point.speed = row.optionalDouble("speed")
-            point.heartRate = row.optionalDouble("heart_rate")
-            point.cadence = row.optionalDouble("cadence")
-            point.power = row.optionalDouble("power")
-            point.temperature = row.optionalDouble("temperature")
-            return LivePoint(seq: Int64(try row.int("seq")), point: point)
+        ).map(livePoint(from:))
+        guard db.dialect == .sqlite else { return points }
+        let chunks = try await db.query(
+            """
+            SELECT first_seq, seqs, points FROM live_point_chunks
+            WHERE session_id = $1 AND last_seq > $2 AND first_seq < $3 ORDER BY first_seq
+            """, [.uuid(sessionID), .integer(after), .integer(before)])
+        guard !chunks.isEmpty else { return points }
+        for chunk in chunks {
+            guard case .blob(let data) = chunk["points"], case .blob(let seqData) = chunk["seqs"] else {
+                throw DatabaseError(code: .decoding, message: "A chunk of live points has no data.")
+            }
+            let decoded = try PointChunk.decode(data)
+            let seqs = try seqs(seqData, first: Int64(try chunk.int("first_seq")), count: decoded.count)
+            for (seq, point) in zip(seqs, decoded) where seq > after && seq < before {
+                points.append(LivePoint(seq: seq, point: point))
+            }
         }
+        var seen = Set<Int64>()
+        return points.sorted { $0.seq < $1.seq }.filter { seen.insert($0.seq).inserted }
+    }
+
+    static func livePoint(from row: SQLRow) throws -> LivePoint {
+        var point = TrackPoint(time: try row.date("time"))
+        point.latitude = row.optionalDouble("latitude")
+        point.longitude = row.optionalDouble("longitude")
+        point.altitude = row.optionalDouble("altitude")
+        point.distance = row.optionalDouble("distance")
+        point.speed = row.optionalDouble("speed")
+        point.heartRate = row.optionalDouble("heart_rate")
+        point.cadence = row.optionalDouble("cadence")
+        point.power = row.optionalDouble("power")
+        point.temperature = row.optionalDouble("temperature")
+        return LivePoint(seq: Int64(try row.int("seq")), point: point)
     }
 
     static func deletePoints(sessionID: UUID, in db: any DatabaseSession) async throws {
         try await db.query("DELETE FROM live_points WHERE session_id = $1", [.uuid(sessionID)])
+        if db.dialect == .sqlite {
+            try await db.query("DELETE FROM live_point_chunks WHERE session_id = $1", [.uuid(sessionID)])
+        }
     }
 
     // MARK: Shares

@@ -117,14 +117,42 @@ struct LivePointWriterTests {
                 #expect(try await Self.logCount(database) == 0)
                 #expect(!sessions.contains { writer.heard(from: $0, since: .distantPast) })
             }
-            let count = try await database.read {
-                try await $0.first("SELECT count(*) AS n FROM live_points")?.int("n")
-            }
-            #expect(count == sessions.count * 4)
-            for session in sessions.prefix(5) {
+            for session in sessions {
                 let stored = try await database.read { try await LiveStore.points(sessionID: session, in: $0) }
                 #expect(stored == (1...4).map(LiveStoreTests.point))
             }
+            // Packed: a row per session and compaction, not per point.
+            let chunks = try await database.read {
+                try await $0.first("SELECT count(*) AS n FROM live_point_chunks")?.int("n") ?? 0
+            }
+            #expect(chunks >= sessions.count && chunks <= sessions.count * 3)
+        }
+    }
+
+    @Test("chunks keep seqs with gaps, read a seq stored twice once, and honour a seq window")
+    func chunks() async throws {
+        try await TestDatabase.with(.sqlite) { database in
+            let session = UUID()
+            let received = Date(timeIntervalSince1970: 1_780_000_100)
+            @Sendable func rows(_ seqs: [Int64]) -> [LiveStore.LoggedPoint] {
+                seqs.map {
+                    LiveStore.LoggedPoint(sessionID: session, live: LiveStoreTests.point($0), receivedAt: received)
+                }
+            }
+            try await database.transaction { try await LiveStore.insertChunks(rows([1, 2, 5, 9]), in: $0) }
+            try await database.transaction { try await LiveStore.insertChunks(rows([2, 3, 4]), in: $0) }
+            // And one as a plain row, as the distributed mode's batch writer stores them.
+            try await database.transaction {
+                try await LiveStore.append([(session, [LiveStoreTests.point(5)])], receivedAt: received, in: $0)
+            }
+            let all = try await database.read { try await LiveStore.points(sessionID: session, in: $0) }
+            #expect(all == [1, 2, 3, 4, 5, 9].map(LiveStoreTests.point))
+            let window = try await database.read {
+                try await LiveStore.points(sessionID: session, after: 2, before: 9, in: $0)
+            }
+            #expect(window == [3, 4, 5].map(LiveStoreTests.point))
+            try await database.transaction { try await LiveStore.deletePoints(sessionID: session, in: $0) }
+            #expect(try await database.read { try await LiveStore.points(sessionID: session, in: $0) }.isEmpty)
         }
     }
 }
