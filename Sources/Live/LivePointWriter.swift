@@ -77,7 +77,7 @@ public final class LivePointWriter: Service {
         submit(.append(sessionID: sessionID, points: points, done: done))
     }
 
-    /// Returns once every durable point of the session is in `live_points`.
+    /// Returns once every durable point of the session is in the tables (not only in the log).
     public func settle(sessionID: UUID) async throws {
         guard logged.withLock({ $0.holds(sessionID) }) else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -85,7 +85,7 @@ public final class LivePointWriter: Service {
         }
     }
 
-    /// Whether points of the session that are not in `live_points` yet were received since `cutoff`.
+    /// Whether points of the session that are only in the log yet were received since `cutoff`.
     public func heard(from sessionID: UUID, since cutoff: Date) -> Bool {
         logged.withLock { $0.lastReceived[sessionID].map { $0 >= cutoff } ?? false }
     }
@@ -194,7 +194,7 @@ public final class LivePointWriter: Service {
         }
     }
 
-    /// Moves the sessions' logged points into `live_points`, then forgets them.
+    /// Moves the sessions' logged points into `live_point_chunks`, then forgets them.
     private func move(sessions: [UUID]) async throws {
         let rows = logged.withLock { logged in sessions.flatMap { logged.points(of: $0) } }
         try await database.autocommit { try await LiveStore.insertChunks(rows, in: $0) }
@@ -225,16 +225,17 @@ public final class LivePointWriter: Service {
     }
 
     /// One step of a compaction, begun when the oldest logged point is `compactAfter` old: moves a
-    /// chunk of sessions' points into `live_points`, and once all are there, deletes the log up to
-    /// where the compaction began.
+    /// chunk of sessions' points into `live_point_chunks`, and once all are there, deletes the log up
+    /// to where the compaction began.
     private func compactStep() async -> Compaction {
         guard database.dialect == .sqlite else { return .idle }
         do {
             let next = logged.withLock { $0.nextStep(after: compactAfter, chunk: Self.compactionChunk) }
             guard let step = next else { return .idle }
-            if case .rest(let until) = step { return .resting(until: until) }
             let started = ContinuousClock.now
             switch step {
+            case .rest(let until):
+                return .resting(until: until)
             case .begin:
                 let bounds = try await database.read { try await LiveStore.logBounds(in: $0) }
                 logged.withLock { $0.beginCompaction(deleting: bounds) }
@@ -252,7 +253,6 @@ public final class LivePointWriter: Service {
                         "points": "\(report.points)", "seconds": "\(report.began.duration(to: started))",
                         "steps": "\(report.steps)", "longest step": "\(report.longest)",
                     ])
-            case .rest: break
             }
             logged.withLock { $0.timed(step, ContinuousClock.now - started, rest: Self.compactionRest) }
             return .worked
@@ -264,7 +264,7 @@ public final class LivePointWriter: Service {
     }
 }
 
-/// The SQLite writer's memory of the points in `live_points_log` that are not in `live_points`.
+/// The SQLite writer's memory of the points in `live_points_log` that are not in `live_point_chunks`.
 struct LoggedPoints {
     /// Logged since the current compaction began, by session.
     private var recent: [UUID: [LiveStore.LoggedPoint]] = [:]
@@ -316,7 +316,7 @@ struct LoggedPoints {
         }
     }
 
-    /// Drops the session's points: they are in `live_points` now.
+    /// Drops the session's points: they are in `live_point_chunks` now.
     mutating func forget(_ session: UUID) {
         recent[session] = nil
         compacting[session] = nil
@@ -332,7 +332,8 @@ struct LoggedPoints {
         if let resting, resting > .now { return .rest(until: resting) }
         var sessions: [UUID] = []
         var count = 0
-        for session in queue where count < chunk {
+        for session in queue {
+            if count >= chunk { break }
             sessions.append(session)
             count += compacting[session]?.count ?? 0
         }

@@ -234,7 +234,7 @@ public enum LiveStore {
         return Int64(first)...Int64(last)
     }
 
-    /// SQLite: deletes the log's rows up to `id`, which a compaction moved into `live_points`.
+    /// SQLite: deletes the log's rows up to `id`, which a compaction moved into `live_point_chunks`.
     static func deleteLog(through id: Int64, in db: any DatabaseSession) async throws {
         try await db.query("DELETE FROM live_points_log WHERE id <= $1", [.integer(id)])
     }
@@ -289,8 +289,8 @@ public enum LiveStore {
         guard bytes.count == count * 8 else {
             throw DatabaseError(code: .decoding, message: "The seqs of a chunk of live points do not fit its points.")
         }
-        return (0..<count).map { index in
-            bytes.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: index * 8, as: Int64.self)) }
+        return bytes.withUnsafeBytes { raw in
+            (0..<count).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
         }
     }
 

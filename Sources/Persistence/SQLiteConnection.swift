@@ -133,14 +133,7 @@ final class SQLiteConnection: Sendable {
             case .real(let value): code = sqlite3_bind_double(statement, index, value)
             case .text(let value), .json(let value): code = bindText(value, to: statement, at: index)
             case .bool(let value): code = sqlite3_bind_int64(statement, index, value ? 1 : 0)
-            case .uuid(let value):
-                code = value.withText { text in
-                    text.withMemoryRebound(to: CChar.self) {
-                        sqlite3_bind_text64(
-                            statement, index, $0.baseAddress, UInt64($0.count), stamina_sqlite3_transient(),
-                            UInt8(SQLITE_UTF8))
-                    }
-                }
+            case .uuid(let value): code = value.withText { bindText($0, to: statement, at: index) }
             case .date(let value): code = sqlite3_bind_double(statement, index, value.timeIntervalSince1970)
             case .blob(let value):
                 // A null pointer would bind NULL, not an empty blob.
@@ -158,15 +151,19 @@ final class SQLiteConnection: Sendable {
 
     private static func bindText(_ text: String, to statement: OpaquePointer, at index: Int32) -> Int32 {
         var text = text
-        return text.withUTF8 { bytes in
-            // A null pointer would bind NULL, not an empty string.
-            guard let base = bytes.baseAddress, !bytes.isEmpty else {
-                return sqlite3_bind_text(statement, index, "", 0, stamina_sqlite3_transient())
-            }
-            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                sqlite3_bind_text64(
-                    statement, index, $0, UInt64(bytes.count), stamina_sqlite3_transient(), UInt8(SQLITE_UTF8))
-            }
+        return text.withUTF8 { bindText($0, to: statement, at: index) }
+    }
+
+    private static func bindText(_ bytes: UnsafeBufferPointer<UInt8>, to statement: OpaquePointer, at index: Int32)
+        -> Int32
+    {
+        // A null pointer would bind NULL, not an empty string.
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            return sqlite3_bind_text(statement, index, "", 0, stamina_sqlite3_transient())
+        }
+        return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+            sqlite3_bind_text64(
+                statement, index, $0, UInt64(bytes.count), stamina_sqlite3_transient(), UInt8(SQLITE_UTF8))
         }
     }
 
