@@ -36,14 +36,13 @@ public final class SQLiteDatabase: Database {
         } catch {
             throw DatabaseError(code: .unavailable, message: "cannot open SQLite database at \(path)", cause: error)
         }
-        // The writer's page cache: 64 MiB instead of SQLite's 2 MiB. It was sized for live points
-        // written a row per point into a table keyed by session (a leaf page per streaming session,
-        // 40 MiB for 10,000); they now go through an append-only log and are compacted into a row
-        // per session (`LivePointWriter`), and with the default cache the live and event-log
-        // benchmarks measured the same. Kept until it is measured against that layout.
+        // The writer keeps SQLite's default page cache (2 MiB). A 64 MiB one, sized for live points
+        // written a row per point, cost more than it saved once they went through a log: SQLite walks
+        // much of the cache's hash table as write transactions end (`pcache1TruncateUnsafe`, 19% of
+        // the event benchmark's CPU), and the live benchmark measured the same without it.
         let writer = try SQLiteConnection.open(
             path: path,
-            pragmas: pragmas + ["PRAGMA journal_mode=WAL", "PRAGMA wal_autocheckpoint=0", "PRAGMA cache_size=-65536"])
+            pragmas: pragmas + ["PRAGMA journal_mode=WAL", "PRAGMA wal_autocheckpoint=0"])
         let checkpointer = SQLiteCheckpointer(connection: try SQLiteConnection.open(path: path, pragmas: pragmas))
         writer.checkpoint(with: checkpointer)
         var readerConnections: [SQLiteConnection] = []
