@@ -75,14 +75,7 @@ public enum LiveStore {
     /// one, with `updated_at` moved to the candidate's while it is open: one statement either way.
     static func upsert(_ candidate: LiveSession, in db: any DatabaseSession) async throws -> LiveSession {
         let rows = try await db.query(
-            """
-            INSERT INTO live_sessions (id, user_id, client_session_id, sport, visibility, name, started_at, state,
-                timer_events, activity_id, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-            ON CONFLICT (user_id, client_session_id) DO UPDATE SET updated_at = CASE
-                WHEN live_sessions.state IN ('live', 'paused') THEN excluded.updated_at ELSE live_sessions.updated_at END
-            RETURNING *
-            """,
+            UpsertSession.self,
             [
                 .uuid(candidate.id), .uuid(candidate.userID), .text(candidate.clientSessionID),
                 .text(candidate.sport.rawValue), .text(candidate.visibility.rawValue),
@@ -95,7 +88,39 @@ public enum LiveStore {
     }
 
     static func session(id: UUID, in db: any DatabaseSession) async throws -> LiveSession? {
-        try await db.first("SELECT * FROM live_sessions WHERE id = $1", [.uuid(id)]).map(session(from:))
+        try await db.query(SessionByID.self, [.uuid(id)]).first.map(session(from:))
+    }
+
+    /// The columns of `live_sessions`, as `session(from:)` reads them.
+    static let sessionColumns =
+        "id, user_id, client_session_id, sport, visibility, name, started_at, state, timer_events, activity_id, updated_at"
+
+    /// A new session, or the open one of the same client session id touched (a finished or abandoned
+    /// one is returned as it is): run by every device's start, so prepared.
+    enum UpsertSession: PreparedStatement {
+        static let name = "stamina_upsert_live_session"
+
+        static func sql(_ dialect: SQLDialect) -> String {
+            let types = [
+                "uuid", "uuid", "text", "text", "text", "text", "timestamptz", "text", "text", "uuid", "timestamptz",
+            ]
+            let values = types.enumerated().map { dialect.parameter($0 + 1, $1) }.joined(separator: ", ")
+            return """
+                INSERT INTO live_sessions (\(sessionColumns)) VALUES (\(values))
+                ON CONFLICT (user_id, client_session_id) DO UPDATE SET updated_at = CASE
+                    WHEN live_sessions.state IN ('live', 'paused') THEN excluded.updated_at ELSE live_sessions.updated_at END
+                RETURNING \(sessionColumns)
+                """
+        }
+    }
+
+    /// A session by id: read by every spectator's join, so prepared.
+    enum SessionByID: PreparedStatement {
+        static let name = "stamina_live_session_by_id"
+
+        static func sql(_ dialect: SQLDialect) -> String {
+            "SELECT \(sessionColumns) FROM live_sessions WHERE id = \(dialect.parameter(1, "uuid"))"
+        }
     }
 
     /// The user's sessions in progress, newest first.

@@ -28,7 +28,16 @@ public struct SQLAccountStore: AccountStore {
     }
 
     public func user(id: UUID, in session: any DatabaseSession) async throws -> User? {
-        try await session.first("SELECT \(Self.userColumns) FROM users WHERE id = $1", [.uuid(id)]).map(Self.user)
+        try await session.query(UserByID.self, [.uuid(id)]).first.map(Self.user)
+    }
+
+    /// A user by id: read for every live session's start and every profile read, so prepared.
+    enum UserByID: PreparedStatement {
+        static let name = "stamina_user_by_id"
+
+        static func sql(_ dialect: SQLDialect) -> String {
+            "SELECT \(userColumns) FROM users WHERE id = \(dialect.parameter(1, "uuid"))"
+        }
     }
 
     public func user(email: String, in session: any DatabaseSession) async throws -> (

@@ -257,14 +257,25 @@ public struct SQLActivityStore: ActivityStore {
     }
 
     public func privacyZones(userID: UUID, in session: any DatabaseSession) async throws -> [PrivacyZone] {
-        try await session.query(
-            "SELECT * FROM privacy_zones WHERE user_id = $1 ORDER BY created_at, id", [.uuid(userID)]
-        )
-        .map { row in
-            PrivacyZone(
-                id: try row.uuid("id"), userID: try row.uuid("user_id"), latitude: row.optionalDouble("latitude") ?? 0,
-                longitude: row.optionalDouble("longitude") ?? 0, radius: row.optionalDouble("radius") ?? 0,
-                createdAt: try row.date("created_at"))
+        try await session.query(PrivacyZonesOfUser.self, [.uuid(userID)])
+            .map { row in
+                PrivacyZone(
+                    id: try row.uuid("id"), userID: try row.uuid("user_id"),
+                    latitude: row.optionalDouble("latitude") ?? 0,
+                    longitude: row.optionalDouble("longitude") ?? 0, radius: row.optionalDouble("radius") ?? 0,
+                    createdAt: try row.date("created_at"))
+            }
+    }
+
+    /// A user's privacy zones: read for every live session's start and spectator, so prepared.
+    enum PrivacyZonesOfUser: PreparedStatement {
+        static let name = "stamina_privacy_zones_of_user"
+
+        static func sql(_ dialect: SQLDialect) -> String {
+            """
+            SELECT id, user_id, latitude, longitude, radius, created_at FROM privacy_zones
+            WHERE user_id = \(dialect.parameter(1, "uuid")) ORDER BY created_at, id
+            """
         }
     }
 
