@@ -982,14 +982,15 @@ struct LiveBenchReport {
         }
     }
 
-    /// The ack p99 of each 10 s of the steady phase, by when the points were sent: whether the
-    /// tail is spread evenly or comes from a few bad seconds.
-    func ackTimeline(_ acks: [(sent: Int64, milliseconds: Double)]) -> String {
-        var windows: [[Double]] = Array(
-            repeating: [], count: max(1, Int((schedule.steady + 9_999_999_999) / 10_000_000_000)))
+    /// The ack p99 of each `seconds` of the steady phase (of its first `limit` windows if given), by
+    /// when the points were sent: whether the tail is spread evenly or comes from a few bad seconds.
+    func ackTimeline(_ acks: [(sent: Int64, milliseconds: Double)], every seconds: Int64, limit: Int? = nil) -> String {
+        let width = seconds * 1_000_000_000
+        let count = max(1, Int((schedule.steady + width - 1) / width))
+        var windows: [[Double]] = Array(repeating: [], count: min(count, limit ?? count))
         for ack in acks {
-            windows[min(windows.count - 1, Int((ack.sent - schedule.steadyStart) / 10_000_000_000))].append(
-                ack.milliseconds)
+            let index = min(count - 1, Int((ack.sent - schedule.steadyStart) / width))
+            if index < windows.count { windows[index].append(ack.milliseconds) }
         }
         return windows.map { Self.fixed(Distribution($0).p99, 1) }.joined(separator: " ")
     }
@@ -1038,7 +1039,8 @@ struct LiveBenchReport {
                     + "spectator p50 ×\(Self.fixed(delay.p50 / probe.p50, 1)), p99 ×\(Self.fixed(delay.p99 / probe.p99, 1))"
             )
         }
-        lines.append("ack p99 by 10 s of the steady phase (ms): " + ackTimeline(acks))
+        lines.append("ack p99 by 10 s of the steady phase (ms): " + ackTimeline(acks, every: 10))
+        lines.append("ack p99 by 1 s of its first 10 s (ms): " + ackTimeline(acks, every: 1, limit: 10))
         lines.append("")
         let steadySent = deviceStates.reduce(0) { $0 + $1.steadySent }
         let steadyAcked = deviceStates.reduce(0) { $0 + $1.steadyAcked }
