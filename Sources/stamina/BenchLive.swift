@@ -14,7 +14,10 @@ import Synchronization
 
 /// Load generator for live tracking (docs/live-protocol.md): N devices stream one point a second over
 /// `/api/v1/realtime/activity-stream` and M spectators watch distinct devices' sessions over
-/// `/api/v1/realtime/live/{sessionId}`. After a ramp it measures, over the steady phase only, the ack
+/// `/api/v1/realtime/live/{sessionId}`. The devices connect over a ramp; the steady phase begins 2 s
+/// after the last has started (up to 60 s after the ramp), so that it measures N devices streaming,
+/// and the mass start is reported on its own (start latencies, acks before the steady phase). It
+/// measures, over the steady phase only, the ack
 /// latency (a `points` message sent → the first `ack` with `seq` at or above it), the spectator delay
 /// (a point sent by its device → its arrival at the spectator; the device's send time is the point's
 /// `time`, looked up by `seq` so the server's time format does not matter) and, as a same-run
@@ -36,7 +39,7 @@ struct BenchLive: AsyncParsableCommand {
     @Option(help: "Seconds of the steady phase (measured).")
     var seconds = 60
 
-    @Option(help: "Seconds over which connections are opened (not measured).")
+    @Option(help: "Seconds over which connections are opened (reported apart from the steady phase).")
     var ramp = 10
 
     @Option(name: .customLong("device-url"), help: "Server the devices connect to, http://127.0.0.1:PORT.")
@@ -106,7 +109,7 @@ struct BenchLive: AsyncParsableCommand {
         let base = LiveBenchClock.monotonic() + 500_000_000
         let schedule = LiveBenchSchedule(
             base: base, ramp: Int64(ramp) * 1_000_000_000, settle: 2_000_000_000,
-            steady: Int64(seconds) * 1_000_000_000, drain: 3_000_000_000)
+            steady: Int64(seconds) * 1_000_000_000, drain: 3_000_000_000, startTimeout: 60_000_000_000)
         let run = LiveBenchRun(
             schedule: schedule, group: group, probeInterval: probeInterval, finish: finish,
             deviceURL: Self.webSocketBase(deviceURL), spectatorURL: Self.webSocketBase(spectatorURL ?? deviceURL))
@@ -142,6 +145,13 @@ struct BenchLive: AsyncParsableCommand {
             }
             tasks.addTask { await sampler.run(schedule) }
             tasks.addTask {
+                await LiveBenchClock.sleep(until: schedule.rampEnd)
+                while deviceStates.contains(where: { !$0.isSettled }),
+                    LiveBenchClock.monotonic() < schedule.rampEnd + schedule.startTimeout
+                {
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+                schedule.beginSteadyPhase(lastStart: LiveBenchClock.monotonic())
                 await LiveBenchClock.sleep(until: schedule.steadyStart)
                 let connected = deviceStates.reduce(0) { $0 + ($1.isStreaming ? 1 : 0) }
                 let watching = spectatorStates.reduce(0) { $0 + ($1.isWatching ? 1 : 0) }
@@ -212,15 +222,39 @@ private func progress(_ line: String) {
 }
 
 /// When things happen in a run, in `LiveBenchClock.monotonic()` nanoseconds.
-struct LiveBenchSchedule: Sendable {
-    var base: Int64
-    var ramp: Int64
-    var settle: Int64
-    var steady: Int64
-    var drain: Int64
+///
+/// The steady phase measures N devices streaming, so it starts `settle` after every device has
+/// started (or failed to), not at a fixed time: under a mass start the last sessions may open
+/// seconds after the ramp. Until then its start is unknown, far ahead.
+final class LiveBenchSchedule: Sendable {
+    let base: Int64
+    let ramp: Int64
+    let settle: Int64
+    let steady: Int64
+    let drain: Int64
+    /// How long after the ramp the steady phase waits at most for the last devices to start.
+    let startTimeout: Int64
+    private let start = Atomic<Int64>(LiveBenchSchedule.unknown)
 
-    var steadyStart: Int64 { base + ramp + settle }
+    static let unknown = Int64.max / 4
+
+    init(base: Int64, ramp: Int64, settle: Int64, steady: Int64, drain: Int64, startTimeout: Int64) {
+        self.base = base
+        self.ramp = ramp
+        self.settle = settle
+        self.steady = steady
+        self.drain = drain
+        self.startTimeout = startTimeout
+    }
+
+    var rampEnd: Int64 { base + ramp }
+    var steadyStart: Int64 { start.load(ordering: .acquiring) }
     var steadyEnd: Int64 { steadyStart + steady }
+
+    /// Fixes the steady phase's start: `settle` after `lastStart`.
+    func beginSteadyPhase(lastStart: Int64) {
+        start.store(lastStart + settle, ordering: .releasing)
+    }
     /// When connections close (or send `finish`): late acks and deliveries have arrived.
     var end: Int64 { steadyEnd + drain }
 
@@ -283,6 +317,16 @@ enum LiveBenchClock {
     static func sleep(until deadline: Int64) async {
         let delay = deadline - monotonic()
         if delay > 0 { try? await Task.sleep(for: .nanoseconds(delay)) }
+    }
+
+    /// Sleeps until `deadline()`, which may depend on the steady phase's start: while that is
+    /// unknown (far ahead), it looks again every second.
+    static func sleep(until deadline: () -> Int64) async {
+        while !Task.isCancelled {
+            let delay = deadline() - monotonic()
+            if delay <= 0 { return }
+            try? await Task.sleep(for: .nanoseconds(delay >= LiveBenchSchedule.unknown / 2 ? 1_000_000_000 : delay))
+        }
     }
 
     /// `2026-11-29T18:00:00.123Z` for `milliseconds` since 1970 (UTC; milliseconds when it has them),
@@ -398,6 +442,8 @@ final class LiveDevice: Sendable {
         var probes: [Int64] = []
         /// Acks of points sent in the steady phase: when the point was sent, and its latency in ms.
         var ackLatencies: [(sent: Int64, milliseconds: Double)] = []
+        /// Latencies of the acks of points sent before the steady phase (during the mass start).
+        var earlyAckLatencies: [Double] = []
         var probeLatencies: [Double] = []
         var pointsSent = 0
         var steadySent = 0
@@ -410,6 +456,9 @@ final class LiveDevice: Sendable {
         var disconnect: String?
         var finished = false
         var track: Track?
+        /// When the device connected, and when its `started` frame arrived.
+        var connectAt: Int64 = 0
+        var startedAt: Int64?
     }
 
     init(index: Int, token: String) {
@@ -419,6 +468,8 @@ final class LiveDevice: Sendable {
     }
 
     var isStreaming: Bool { state.withLock { $0.streaming } }
+    /// Started, or failed to connect.
+    var isSettled: Bool { state.withLock { $0.startedAt != nil || $0.connectFailure != nil } }
     var sessionID: String? { state.withLock { $0.sessionID } }
     func snapshot() -> State { state.withLock { $0 } }
 
@@ -431,6 +482,7 @@ final class LiveDevice: Sendable {
     }
 
     func run(_ run: LiveBenchRun, slots: LivePhaseSlots) async {
+        state.withLock { $0.connectAt = LiveBenchClock.monotonic() }
         let startedAt = LiveBenchClock.rfc3339(milliseconds: LiveBenchClock.wallMilliseconds())
         let start =
             #"{"type":"start","clientSessionId":"\#(clientSessionID)","sport":"running","startedAt":"\#(startedAt)","visibility":"public","name":"Live bench \#(index)"}"#
@@ -483,6 +535,8 @@ final class LiveDevice: Sendable {
                     if run.schedule.isSteady(entry.sent) {
                         state.ackLatencies.append((entry.sent, Double(now - entry.sent) / 1e6))
                         state.steadyAcked += 1
+                    } else if entry.sent < run.schedule.steadyStart {
+                        state.earlyAckLatencies.append(Double(now - entry.sent) / 1e6)
                     }
                 }
                 if done > 0 { state.pending.removeFirst(done) }
@@ -493,6 +547,7 @@ final class LiveDevice: Sendable {
             state.withLock { state in
                 state.sessionID = sessionID
                 state.streaming = true
+                if state.startedAt == nil { state.startedAt = now }
             }
             return acked
         case "error":
@@ -689,7 +744,7 @@ final class LiveSpectator: Sendable {
                 self.state.withLock { $0.watching = true }
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask {
-                        await LiveBenchClock.sleep(until: run.schedule.end + (run.finish ? 5_000_000_000 : 0))
+                        await LiveBenchClock.sleep(until: { run.schedule.end + (run.finish ? 5_000_000_000 : 0) })
                         try Task.checkCancellation()
                         self.state.withLock { $0.closing = true }
                         try await outbound.close(.normalClosure, reason: nil)
@@ -1039,6 +1094,18 @@ struct LiveBenchReport {
                     + "spectator p50 ×\(Self.fixed(delay.p50 / probe.p50, 1)), p99 ×\(Self.fixed(delay.p99 / probe.p99, 1))"
             )
         }
+        let starts = deviceStates.compactMap { state in state.startedAt.map { (at: $0, since: $0 - state.connectAt) } }
+        let start = Distribution(starts.map { Double($0.since) / 1e6 })
+        let lastStart = starts.map(\.at).max().map { Double(max(0, $0 - schedule.rampEnd)) / 1e9 }
+        lines.append(
+            "session start (connect → started, every device, ms): p50 \(Self.fixed(start.p50, 2)), "
+                + "p99 \(Self.fixed(start.p99, 2)), max \(Self.fixed(start.max, 2)); the last one "
+                + "\(lastStart.map { Self.fixed($0, 1) } ?? "-") s after the ramp's end")
+        let early = Distribution(deviceStates.flatMap(\.earlyAckLatencies))
+        lines.append(
+            "steady phase began \(Self.fixed(Double(schedule.steadyStart - schedule.rampEnd) / 1e9, 1)) s after the ramp's end; "
+                + "acks before it (ramp and starts): \(early.count), p50 \(Self.fixed(early.p50, 2)), p99 \(Self.fixed(early.p99, 2)) ms"
+        )
         lines.append("ack p99 by 10 s of the steady phase (ms): " + ackTimeline(acks, every: 10))
         lines.append("ack p99 by 1 s of its first 10 s (ms): " + ackTimeline(acks, every: 1, limit: 10))
         lines.append("")

@@ -81,10 +81,7 @@ final class BenchDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard let acked = started else { return }
             device.streamingStarted(after: acked)
             slots.join(device, channel: context.channel)
-            let end = NIOLoopBound(self, eventLoop: context.eventLoop)
-            context.eventLoop.scheduleTask(in: .nanoseconds(run.schedule.end - LiveBenchClock.monotonic())) {
-                end.value.end()
-            }
+            endAtRunEnd(on: context.eventLoop)
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
@@ -94,6 +91,16 @@ final class BenchDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
         default:
             break
+        }
+    }
+
+    /// Ends the connection at the run's end, which is known only once the steady phase has begun:
+    /// until then it looks again every second.
+    private func endAtRunEnd(on loop: any EventLoop) {
+        let handler = NIOLoopBound(self, eventLoop: loop)
+        let remaining = run.schedule.end - LiveBenchClock.monotonic()
+        loop.scheduleTask(in: .nanoseconds(min(max(remaining, 0), 1_000_000_000))) {
+            remaining > 1_000_000_000 ? handler.value.endAtRunEnd(on: loop) : handler.value.end()
         }
     }
 
