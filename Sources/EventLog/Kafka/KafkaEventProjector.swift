@@ -75,12 +75,10 @@ public struct KafkaEventProjector: Service {
 
     /// Applies a polled batch in one transaction (each partition a stream), retrying until the database takes it.
     func apply(_ messages: [KafkaMessage]) async throws {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
         var streams: [String: [EventEnvelope]] = [:]
         for message in messages {
             do {
-                let event = try decoder.decode(EventEnvelope.self, from: Data(message.value))
+                let event = try EventEnvelope(kafkaValue: message.value)
                 streams["\(message.topic)/\(message.partition)", default: []].append(event)
             } catch {
                 Counter(label: "stamina_events_undecodable_total").increment()

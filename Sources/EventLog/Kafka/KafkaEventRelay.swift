@@ -122,12 +122,10 @@ public struct KafkaEventRelay: Service {
         }
         Gauge(label: "stamina_outbox_backlog_events").record(head - position)
         guard let last = events.last else { return 0 }
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
         let messages = try events.map { event in
             KafkaOutgoingMessage(
                 topic: configuration.topics.topic(for: event.aggregateType),
-                key: event.aggregateID.withText { Array($0) }, value: Array(try encoder.encode(event)))
+                key: event.aggregateID.withText { Array($0) }, value: try event.kafkaValue())
         }
         _ = try await producer.send(messages)
         try await database.transaction { session in
