@@ -68,6 +68,7 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
+                "CivilTime",
                 "Persistence",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -104,6 +105,7 @@ let package = Package(
         .target(
             name: "Activities",
             dependencies: [
+                "CivilTime",
                 "Persistence",
                 "EventLog",
                 "HTTPAPI",
@@ -118,6 +120,7 @@ let package = Package(
         .target(
             name: "Live",
             dependencies: [
+                "CivilTime",
                 "Persistence",
                 "EventLog",
                 "Kafka",
@@ -237,6 +240,7 @@ let package = Package(
                 "Activities",
                 "ActivityFiles",
                 "Analytics",
+                "CivilTime",
                 "Insights",
                 "HTTPAPI",
                 "Persistence",

@@ -1,3 +1,4 @@
+import CivilTime
 import Foundation
 
 /// A domain event as stored in the outbox: metadata plus the JSON payload.
@@ -17,32 +18,37 @@ public struct EventEnvelope: Sendable, Equatable, Codable {
 }
 
 extension EventEnvelope {
-    /// An envelope as a Kafka message's value: JSON, `occurredAt` in ISO 8601 with milliseconds.
-    /// (`JSONEncoder`'s `.iso8601` drops the fraction: through Kafka every event seemed to have
-    /// occurred at a whole second, up to a second before it did.)
+    /// An envelope as a Kafka message's value: JSON, `occurredAt` as a `Timestamp` (with its
+    /// fraction: `JSONEncoder`'s `.iso8601` drops it, and through Kafka every event seemed to have
+    /// occurred at the whole second before it did).
     public func kafkaValue() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Self.occurredAtStyle))
-        }
-        return Array(try encoder.encode(self))
+        Array(try Self.kafkaEncoder.encode(self))
     }
 
     /// The envelope in a Kafka message's value; also reads whole-second times, as relays before
     /// `kafkaValue()` wrote them.
     public init(kafkaValue bytes: [UInt8]) throws {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            if let date = try? Self.occurredAtStyle.parse(text) { return date }
-            if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
-            throw DecodingError.dataCorrupted(
-                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 time"))
-        }
-        self = try decoder.decode(Self.self, from: Data(bytes))
+        self = try Self.kafkaDecoder.decode(Self.self, from: Data(bytes))
     }
 
-    /// `2026-11-30T15:04:05.123Z`.
-    static let occurredAtStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    private static let kafkaEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.format(date))
+        }
+        return encoder
+    }()
+
+    private static let kafkaDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            guard let date = Timestamp.parse(try container.decode(String.self)) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 time")
+            }
+            return date
+        }
+        return decoder
+    }()
 }

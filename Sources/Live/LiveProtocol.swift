@@ -1,6 +1,7 @@
 import Activities
 import ActivityFiles
 import Analytics
+import CivilTime
 import Foundation
 import HTTPAPI
 

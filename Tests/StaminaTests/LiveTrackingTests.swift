@@ -1,4 +1,5 @@
 import App
+import CivilTime
 import EventLog
 import Foundation
 import HTTPAPI

@@ -1,5 +1,6 @@
 import ActivityFiles
 import Analytics
+import CivilTime
 import Foundation
 import HTTPAPI
 import Hummingbird
