@@ -254,7 +254,7 @@ public final class LivePointWriter: Service {
                         "steps": "\(report.steps)", "longest step": "\(report.longest)",
                     ])
             }
-            logged.withLock { $0.timed(step, ContinuousClock.now - started, rest: Self.compactionRest) }
+            logged.withLock { $0.timed(ContinuousClock.now - started, rest: Self.compactionRest) }
             return .worked
         } catch {
             // The log still holds every point: the next step tries again.
@@ -346,7 +346,7 @@ struct LoggedPoints {
 
     /// Counts a step's time into the report (a compaction's steps hold up the batches between them),
     /// and rests `rest` times as long.
-    mutating func timed(_ step: Step, _ duration: Duration, rest: Int) {
+    mutating func timed(_ duration: Duration, rest: Int) {
         resting = .now + duration * rest
         guard var current = report else { return }
         current.steps += 1
