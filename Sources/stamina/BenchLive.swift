@@ -238,6 +238,9 @@ final class LiveBenchSchedule: Sendable {
 
     static let unknown = Int64.max / 4
 
+    /// Whether `time` (the steady phase's start, or a time after it) is known yet.
+    static func isKnown(_ time: Int64) -> Bool { time < unknown / 2 }
+
     init(base: Int64, ramp: Int64, settle: Int64, steady: Int64, drain: Int64, startTimeout: Int64) {
         self.base = base
         self.ramp = ramp
@@ -323,9 +326,10 @@ enum LiveBenchClock {
     /// unknown (far ahead), it looks again every second.
     static func sleep(until deadline: () -> Int64) async {
         while !Task.isCancelled {
-            let delay = deadline() - monotonic()
+            let target = deadline()
+            let delay = target - monotonic()
             if delay <= 0 { return }
-            try? await Task.sleep(for: .nanoseconds(delay >= LiveBenchSchedule.unknown / 2 ? 1_000_000_000 : delay))
+            try? await Task.sleep(for: .nanoseconds(LiveBenchSchedule.isKnown(target) ? delay : 1_000_000_000))
         }
     }
 

@@ -100,7 +100,7 @@ final class BenchDeviceHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func endAtRunEnd(on loop: any EventLoop) {
         let handler = NIOLoopBound(self, eventLoop: loop)
         let end = run.schedule.end
-        guard end < LiveBenchSchedule.unknown / 2 else {
+        guard LiveBenchSchedule.isKnown(end) else {
             loop.scheduleTask(in: .seconds(1)) { handler.value.endAtRunEnd(on: loop) }
             return
         }
