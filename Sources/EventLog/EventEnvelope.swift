@@ -18,9 +18,9 @@ public struct EventEnvelope: Sendable, Equatable, Codable {
 }
 
 extension EventEnvelope {
-    /// An envelope as a Kafka message's value: JSON, `occurredAt` as a `Timestamp` (with its
-    /// fraction: `JSONEncoder`'s `.iso8601` drops it, and through Kafka every event seemed to have
-    /// occurred at the whole second before it did).
+    /// An envelope as a Kafka message's value, and as `stamina events tail` prints it: JSON with
+    /// sorted keys, `occurredAt` as a `Timestamp` (with its fraction: `JSONEncoder`'s `.iso8601`
+    /// drops it, and through Kafka every event seemed to have occurred at the whole second before it did).
     public func kafkaValue() throws -> [UInt8] {
         Array(try Self.kafkaEncoder.encode(self))
     }
@@ -33,6 +33,7 @@ extension EventEnvelope {
 
     private static let kafkaEncoder = {
         let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(Timestamp.format(date))

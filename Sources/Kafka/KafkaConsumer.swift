@@ -116,6 +116,29 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The messages in this member's partitions that it has not consumed yet, as Kafka's tools report
+    /// a group's lag: each partition's high watermark (as the last fetch response gave it) less the
+    /// member's position, summed. A partition with no position yet (nothing fetched since it was
+    /// assigned) is left out; its first fetch follows at once when it holds anything.
+    public func lag() async throws -> Int64 {
+        let partitions = assignment
+        return try await run { core in
+            try withPartitionList(partitions.map { ($0.topic, $0.partition, -1001 /* RD_KAFKA_OFFSET_INVALID */) }) {
+                list in
+                let err = rd_kafka_position(core.handle.pointer, list)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "cannot read positions") }
+                var lag: Int64 = 0
+                for element in elements(of: list) where element.offset >= 0 {
+                    var (low, high): (Int64, Int64) = (0, 0)
+                    let known = rd_kafka_get_watermark_offsets(
+                        core.handle.pointer, element.topic, element.partition, &low, &high)
+                    if known == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 { lag += max(0, high - element.offset) }
+                }
+                return lag
+            }
+        }
+    }
+
     /// Partitions currently assigned to this member (kept up to date by a rebalance callback).
     public var assignment: Set<KafkaTopicPartition> {
         core.context.assignment.withLock { $0 }

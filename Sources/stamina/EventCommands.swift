@@ -21,7 +21,8 @@ struct Events: AsyncParsableCommand {
         abstract: "Inspect the event log.", subcommands: [Tail.self, DeadLetters.self])
 
     struct Tail: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print events, oldest first, as JSON lines.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print events, oldest first, as JSON lines (as Kafka carries them: times to the millisecond).")
 
         @Option(help: "Start after this log position.")
         var after: Int64 = 0
@@ -34,11 +35,8 @@ struct Events: AsyncParsableCommand {
             let events = try await withDatabase { database, _ in
                 try await database.read { try await Outbox().read(after: after, limit: limit, in: $0) }
             }
-            let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .iso8601
-            encoder.outputFormatting = .sortedKeys
             for event in events {
-                print(String(decoding: try encoder.encode(event), as: UTF8.self))
+                print(String(decoding: try event.kafkaValue(), as: UTF8.self))
             }
         }
     }

@@ -72,6 +72,20 @@ struct EventDeliveryProcessTests {
         }
     }
 
+    /// The server's `/metrics`, each sample by its name and labels as printed (`name{label="value"}`).
+    func metrics(on port: Int) async throws -> [String: Double] {
+        let (status, body) = try await live.request(.GET, port, "/metrics")
+        #expect(status == 200)
+        var samples: [String: Double] = [:]
+        for line in body.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
+                continue
+            }
+            samples[String(line[..<space])] = value
+        }
+        return samples
+    }
+
     @Test(
         "events committed by a process killed before dispatching them are delivered after a restart",
         arguments: Backend.allCases)
@@ -93,6 +107,12 @@ struct EventDeliveryProcessTests {
         #expect(
             try await weekTotals(on: server.port, user: user, token: token, until: 3)
                 == Totals(activities: 3, distance: 3_000))
+        // The log's head and the projection's lag are published for operators.
+        let (_, log) = try command(["events", "tail"], environment: environment)
+        let samples = try await metrics(on: server.port)
+        #expect(samples["stamina_outbox_head_position"] == Double(log.split(separator: "\n").count))
+        #expect(samples[#"stamina_consumer_lag_events{consumer="insights.progress"}"#] == 0)
+        #expect(samples[#"stamina_events_applied_total{consumer="insights.progress"}"#] ?? 0 >= 3)
         #expect(server.terminate() == 0)
         await cleanup()
     }
@@ -129,7 +149,58 @@ struct EventDeliveryProcessTests {
         #expect(
             try await weekTotals(on: second.port, user: user, token: token, until: 20)
                 == Totals(activities: 20, distance: 20_000))
+        // The relay has published everything: no backlog, no lag; the projection is caught up.
+        let samples = try await metrics(on: second.port)
+        #expect(samples["stamina_outbox_backlog_events"] == 0)
+        #expect(samples["stamina_relay_lag_events"] == 0)
+        #expect(samples["stamina_relay_published_total"] ?? 0 >= 5)
+        #expect(samples[#"stamina_consumer_lag_events{consumer="insights.progress"}"#] == 0)
         #expect(second.terminate() == 0)
+        await cleanup()
+    }
+
+    /// Runs `stamina ARGUMENTS` to its end and returns its exit status and standard output.
+    func command(_ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("stamina")
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    @Test("events tail prints the log as JSON lines, in order, times to the millisecond", arguments: Backend.allCases)
+    func tail(backend: Backend) async throws {
+        let (environment, cleanup) = try await environment(backend)
+        let server = try LiveServerTests.ServerProcess(environment: environment)
+        try server.start()
+        let (token, user) = try await athlete(on: server.port)
+        try await record(2, on: server.port, token: token)
+        #expect(server.terminate() == 0)
+
+        let (status, output) = try command(["events", "tail"], environment: environment)
+        #expect(status == 0)
+        let events = try output.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        #expect(events.map { $0["position"] as? Int } == Array(1...events.count))
+        let recorded = events.filter { $0["eventType"] as? String == "ActivityRecorded" }
+        #expect(recorded.count == 2)
+        for event in events {
+            let time = try #require(event["occurredAt"] as? String)
+            #expect(time.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil, "\(time)")
+        }
+        #expect(recorded.allSatisfy { ($0["payload"] as? String)?.uppercased().contains(user.uppercased()) ?? false })
+
+        let (_, page) = try command(["events", "tail", "--after", "1", "--limit", "1"], environment: environment)
+        let only = try #require(try JSONSerialization.jsonObject(with: Data(page.utf8)) as? [String: Any])
+        #expect(only["position"] as? Int == 2)
         await cleanup()
     }
 }

@@ -53,15 +53,20 @@ public struct KafkaEventProjector: Service {
         while !Task.isCancelled {
             do {
                 let messages = try await member.poll(maxMessages: dispatch.batchSize, timeout: .milliseconds(500))
-                guard !messages.isEmpty else { continue }
-                try await apply(messages)
-                do {
-                    try await member.commit(messages)
-                } catch {
-                    // After a rebalance the partitions may belong to another member, which skips what we applied.
-                    logger.info(
-                        "offset commit failed", metadata: ["consumer": "\(consumer.name)", "error": "\(error)"])
+                if !messages.isEmpty {
+                    try await apply(messages)
+                    do {
+                        try await member.commit(messages)
+                    } catch {
+                        // After a rebalance the partitions may belong to another member, which skips what we applied.
+                        logger.info(
+                            "offset commit failed", metadata: ["consumer": "\(consumer.name)", "error": "\(error)"])
+                    }
                 }
+                // Each member publishes the lag of its own partitions; summed over the group's processes,
+                // they are the group's.
+                Gauge(label: "stamina_consumer_lag_events", dimensions: [("consumer", consumer.name)]).record(
+                    try await member.lag())
                 backoff = .milliseconds(100)
             } catch {
                 if Task.isCancelled { return }
@@ -105,10 +110,6 @@ public struct KafkaEventProjector: Service {
                 try await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(5))
             }
-        }
-        if let last = streams.values.joined().map(\.position).max() {
-            let head = try await database.read { try await Outbox.head(in: $0) }
-            Gauge(label: "stamina_consumer_lag_events", dimensions: [("consumer", consumer.name)]).record(head - last)
         }
     }
 }
