@@ -188,4 +188,31 @@ struct EventDispatcherTests {
         }
         await cleanup()
     }
+
+    @Test("on PostgreSQL the commit listener reconnects after its connection is lost, and is woken again")
+    func listenerReconnects() async throws {
+        let (configuration, cleanup) = try await TestDatabase.configuration(.postgres)
+        let writer = try await configuration.open(logger: TestDatabase.logger)
+        let observer = try await configuration.open(logger: TestDatabase.logger)
+        try await withRunning([writer, observer]) {
+            try await Self.eventually { observer.commits.generation >= 1 }
+            // Every other connection to the test database goes, the observer's listener with them.
+            _ = try await writer.autocommit { session in
+                try await session.query(
+                    """
+                    SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    """)
+            }
+            let before = observer.commits.generation
+            // The listener signals once when it is back; events appended after that wake it again.
+            try await Self.eventually { observer.commits.generation > before }
+            let reconnected = observer.commits.generation
+            #expect(reconnected > before)
+            try await append([Tick(id: UUID())], to: writer)
+            try await Self.eventually { observer.commits.generation > reconnected }
+            #expect(observer.commits.generation > reconnected)
+        }
+        await cleanup()
+    }
 }
