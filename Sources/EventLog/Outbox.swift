@@ -104,9 +104,8 @@ public struct Outbox: Sendable {
     /// Positions are gap-free and commit in order: on PostgreSQL the append takes the row lock of
     /// `outbox_head`, held until commit, so a later position never commits before an earlier one; on
     /// SQLite, whose write transactions run one at a time, it follows the last row. It is one statement
-    /// per 1,000 events; on PostgreSQL it also notifies `PostgresDatabase.commitChannel` (delivered
-    /// at commit) so that dispatchers in other processes wake up. Call it last in a transaction to keep the
-    /// lock short.
+    /// per 1,000 events. Dispatchers in other processes learn of them after the commit
+    /// (`DatabaseSession.announceCommit()`). Call it last in a transaction to keep the lock short.
     @discardableResult
     public func append(
         _ events: [any DomainEvent], in session: any DatabaseSession, causationID: UUID? = nil,
@@ -136,7 +135,11 @@ public struct Outbox: Sendable {
         }
         let carrier = Carrier(session: session, envelopes: envelopes)
         let result = try await write(carrier)
-        if !carrier.carried { try await insert(envelopes, in: session) }
+        if carrier.carried {
+            session.announceCommit()
+        } else {
+            try await insert(envelopes, in: session)
+        }
         return result
     }
 
@@ -156,6 +159,7 @@ public struct Outbox: Sendable {
     /// Inserts `envelopes`, one statement per `rowsPerStatement`, and returns them with their positions.
     @discardableResult
     private func insert(_ envelopes: [EventEnvelope], in session: any DatabaseSession) async throws -> [EventEnvelope] {
+        if !envelopes.isEmpty { session.announceCommit() }
         var appended: [EventEnvelope] = []
         appended.reserveCapacity(envelopes.count)
         for start in stride(from: 0, to: envelopes.count, by: Self.rowsPerStatement) {
@@ -175,7 +179,7 @@ public struct Outbox: Sendable {
 
     /// Inserts `envelopes` after the head and returns the position before the first of them, in one
     /// statement (`AppendOne` for the usual single event): on PostgreSQL `postgresAppend`, which moves
-    /// the head, inserts and notifies; on SQLite a plain `INSERT` that leaves the position out, which
+    /// the head and inserts; on SQLite a plain `INSERT` that leaves the position out, which
     /// SQLite then sets to the last row's plus one (an `INTEGER PRIMARY KEY` is the rowid), row after
     /// row. An `INSERT … SELECT MAX(position) …` did the same at a higher cost: SQLite copies the
     /// rows of a `SELECT` that reads the table it inserts into to a temporary table first.
@@ -220,9 +224,8 @@ public struct Outbox: Sendable {
     }
 
     /// The append of `rows` events on PostgreSQL as common table expressions, their binds (the rows'
-    /// `binds`, positions relative: 1, 2, …) numbered from `$first`: moves the head, notifies
-    /// `PostgresDatabase.commitChannel` and inserts, returning the position before the first row
-    /// as `base` from `stamina_outbox_rows`.
+    /// `binds`, positions relative: 1, 2, …) numbered from `$first`: moves the head and
+    /// inserts, returning the position before the first row as `base` from `stamina_outbox_rows`.
     static func postgresAppend(rows: Int, from first: Int) -> String {
         let list = columns.joined(separator: ", ")
         let fields = columns.dropFirst().map { "e." + $0 }.joined(separator: ", ")
@@ -230,11 +233,10 @@ public struct Outbox: Sendable {
         return """
             stamina_outbox_head AS (
                 UPDATE outbox_head SET position = position + \(rows) WHERE id = 1 RETURNING position - \(rows) AS base),
-            stamina_outbox_wake AS (SELECT pg_notify('\(PostgresDatabase.commitChannel)', '')),
             stamina_outbox_rows AS (
                 INSERT INTO outbox (\(list))
                 SELECT head.base + e.position, \(fields)
-                FROM stamina_outbox_head AS head, stamina_outbox_wake,
+                FROM stamina_outbox_head AS head,
                     (VALUES \(placeholders(rows: rows, from: first, casts: casts))) AS e (\(list))
                 RETURNING (SELECT base FROM stamina_outbox_head) AS base)
             """
@@ -388,4 +390,6 @@ private final class Carrier: DatabaseSession {
     func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws(DatabaseError) {
         try await session.bulkInsert(table: table, columns: columns, rows: rows)
     }
+
+    func announceCommit() { session.announceCommit() }
 }

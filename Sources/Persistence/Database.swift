@@ -30,6 +30,11 @@ public protocol DatabaseSession: Sendable {
     /// Inserts many rows by the engine's fastest path: `COPY … FROM STDIN` on PostgreSQL,
     /// multi-row `INSERT … VALUES` statements on SQLite. Every row has one value per column.
     func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws(DatabaseError)
+
+    /// Tells the database that this session's work appended events, for other processes to learn of
+    /// once it has committed: PostgreSQL then notifies `PostgresDatabase.commitChannel` (after the
+    /// commit, coalesced with other sessions' notifications); SQLite, used by one process, has no one to tell.
+    func announceCommit()
 }
 
 extension DatabaseSession {

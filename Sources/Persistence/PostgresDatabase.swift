@@ -4,6 +4,7 @@ import NIOCore
 import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The distributed database: PostgreSQL 15+ through a PostgresNIO connection pool.
 public final class PostgresDatabase: Database {
@@ -18,6 +19,8 @@ public final class PostgresDatabase: Database {
     private let listenerConfiguration: PostgresConnection.Configuration
     /// Whether `run()` listens for other processes' commits (see `commitChannel`).
     private let listensForCommits: Bool
+    /// Notifies `commitChannel` after commits of sessions that appended events.
+    private let announcer: CommitAnnouncer
     private let url: String
     private let logger: Logger
 
@@ -64,6 +67,18 @@ public final class PostgresDatabase: Database {
             host: host, port: components.port ?? 5432, username: configuration.username,
             password: configuration.password, database: configuration.database, tls: listenerTLS)
         self.listensForCommits = listensForCommits
+        let client = self.client
+        self.announcer = CommitAnnouncer(spacing: .milliseconds(5)) {
+            do {
+                try await client.withConnection { connection in
+                    _ = try await connection.query(
+                        PostgresQuery(unsafeSQL: "SELECT pg_notify('\(Self.commitChannel)', '')"), logger: logger)
+                }
+            } catch {
+                // Other processes see the events at their next poll instead.
+                logger.debug("commit notification not sent", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
         self.url = url
         self.logger = logger
     }
@@ -83,8 +98,8 @@ public final class PostgresDatabase: Database {
         return components.string ?? url
     }
 
-    /// The channel the outbox notifies when it appends events (delivered at commit): every process
-    /// listens on it and signals `commits`, so a commit anywhere wakes the dispatchers everywhere.
+    /// The channel notified after commits that appended events: every process listens on it and
+    /// signals `commits`, so a commit anywhere wakes the dispatchers everywhere.
     public static let commitChannel = "stamina_commits"
 
     public func run() async throws {
@@ -134,9 +149,18 @@ public final class PostgresDatabase: Database {
 
     public func read<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
         await started.wait(after: 0, timeout: .seconds(1))
+        let appended = EventsAppended()
+        // A statement outside a transaction commits as it ends: what it appended is in the log even
+        // when a later one fails.
+        defer {
+            if appended.flag.load(ordering: .relaxed) {
+                commits.signal()
+                announcer.announce()
+            }
+        }
         do {
             return try await client.withConnection { connection in
-                try await body(PostgresSession(connection: connection, logger: self.logger))
+                try await body(PostgresSession(connection: connection, logger: self.logger, appended: appended))
             }
         } catch let error as PSQLError {
             throw PostgresSession.wrap(error)
@@ -146,10 +170,13 @@ public final class PostgresDatabase: Database {
     public func transaction<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
         await started.wait(after: 0, timeout: .seconds(1))
         defer { commits.signal() }
+        let appended = EventsAppended()
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await body(PostgresSession(connection: connection, logger: self.logger))
+            let result = try await client.withTransaction(logger: logger) { connection in
+                try await body(PostgresSession(connection: connection, logger: self.logger, appended: appended))
             }
+            if appended.flag.load(ordering: .relaxed) { announcer.announce() }
+            return result
         } catch let error as PostgresTransactionError {
             // Surface the closure's own error (a domain error) rather than the wrapper.
             if let closureError = error.closureError { throw closureError }
@@ -160,10 +187,62 @@ public final class PostgresDatabase: Database {
     }
 }
 
+/// Whether a session appended events (`DatabaseSession.announceCommit()`).
+final class EventsAppended: Sendable {
+    let flag = Atomic(false)
+}
+
+/// Notifies `PostgresDatabase.commitChannel` for commits that appended events, at most once per
+/// `spacing`: the first commit after a quiet spell is announced at once; those during a send or the
+/// `spacing` after it are announced together by one more send when it has passed. No commit goes
+/// unannounced. Inside each appending transaction (a `pg_notify` of its own) the notification cost
+/// every listening process a wake-up per event, and the writer about a tenth of its latency at a few
+/// thousand events a second on a 2-core machine.
+final class CommitAnnouncer: Sendable {
+    private struct State {
+        /// A send, or the rest after it, is under way.
+        var sending = false
+        /// A commit came during it.
+        var again = false
+    }
+
+    private let state = Mutex(State())
+    private let spacing: Duration
+    private let send: @Sendable () async -> Void
+
+    init(spacing: Duration, send: @escaping @Sendable () async -> Void) {
+        self.spacing = spacing
+        self.send = send
+    }
+
+    /// Announces a commit that has happened.
+    func announce() {
+        let idle = state.withLock { state in
+            if state.sending { state.again = true }
+            defer { state.sending = true }
+            return !state.sending
+        }
+        if idle { Task { await sendWhileAsked() } }
+    }
+
+    private func sendWhileAsked() async {
+        repeat {
+            await send()
+            try? await Task.sleep(for: spacing)
+        } while state.withLock { state in
+            defer { (state.sending, state.again) = (state.again, false) }
+            return state.again
+        }
+    }
+}
+
 struct PostgresSession: DatabaseSession {
     let connection: PostgresConnection
     let logger: Logger
+    let appended: EventsAppended
     var dialect: SQLDialect { .postgres }
+
+    func announceCommit() { appended.flag.store(true, ordering: .relaxed) }
 
     @discardableResult
     func query(_ sql: String, _ binds: [SQLValue]) async throws(DatabaseError) -> [SQLRow] {

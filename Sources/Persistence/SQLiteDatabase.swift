@@ -111,6 +111,8 @@ private final class ReaderCursor: Sendable {
 }
 
 struct SQLiteSession: DatabaseSession {
+    func announceCommit() {}
+
     let connection: SQLiteConnection
     var dialect: SQLDialect { .sqlite }
 

@@ -56,6 +56,22 @@ struct PersistenceTests {
         }
     }
 
+    @Test("commit announcements coalesce: a burst is announced twice, and none is left unannounced")
+    func announcementsCoalesce() async throws {
+        let sends = Mutex(0)
+        // A spacing far longer than the burst takes, so that every announcement but the first comes within it.
+        let announcer = CommitAnnouncer(spacing: .seconds(1)) { sends.withLock { $0 += 1 } }
+        for _ in 0..<1_000 { announcer.announce() }
+        // The first at once, the other 999 together once the spacing has passed.
+        try await EventDispatcherTests.eventually { sends.withLock { $0 } == 2 }
+        try await Task.sleep(for: .milliseconds(1_500))
+        #expect(sends.withLock { $0 } == 2)
+        // After a quiet spell the next commit is announced again.
+        announcer.announce()
+        try await EventDispatcherTests.eventually { sends.withLock { $0 } == 3 }
+        #expect(sends.withLock { $0 } == 3)
+    }
+
     @Test("outbox positions are gap-free and a rolled-back transaction leaves no event", arguments: Backend.allCases)
     func outboxAppend(backend: Backend) async throws {
         try await TestDatabase.with(backend) { database in
@@ -138,6 +154,7 @@ struct PersistenceTests {
         let statements = Mutex(0)
         init(_ session: any DatabaseSession) { self.session = session }
         var dialect: SQLDialect { session.dialect }
+        func announceCommit() { session.announceCommit() }
 
         func query(_ sql: String, _ binds: [SQLValue]) async throws(DatabaseError) -> [SQLRow] {
             statements.withLock { $0 += 1 }
