@@ -1,4 +1,5 @@
 import ServiceLifecycle
+import Synchronization
 
 /// The SQL dialect a database speaks; statements that differ are chosen by it.
 public enum SQLDialect: String, Sendable {
@@ -58,6 +59,11 @@ extension DatabaseSession {
     }
 }
 
+/// Whether a session appended events (`DatabaseSession.announceCommit()`).
+final class EventsAppended: Sendable {
+    let flag = Atomic(false)
+}
+
 /// A database: SQLite (embedded) or PostgreSQL (distributed).
 ///
 /// It is also a `Service`: run it in the service group so that pools start and close with the
@@ -65,8 +71,9 @@ extension DatabaseSession {
 public protocol Database: Service {
     var dialect: SQLDialect { get }
 
-    /// Signalled after every transaction this process ends (a rolled-back one only causes a spurious
-    /// wake-up, which costs a waiter one empty read).
+    /// Signalled after each transaction of this process that appended events (a rolled-back one only
+    /// causes a spurious wake-up, which costs a waiter one empty read), and, on PostgreSQL, for such
+    /// commits of other processes.
     var commits: CommitSignal { get }
 
     /// Runs `body` on a connection outside any explicit transaction (reads).

@@ -169,8 +169,8 @@ public final class PostgresDatabase: Database {
 
     public func transaction<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
         await started.wait(after: 0, timeout: .seconds(1))
-        defer { commits.signal() }
         let appended = EventsAppended()
+        defer { if appended.flag.load(ordering: .relaxed) { commits.signal() } }
         do {
             let result = try await client.withTransaction(logger: logger) { connection in
                 try await body(PostgresSession(connection: connection, logger: self.logger, appended: appended))
@@ -185,11 +185,6 @@ public final class PostgresDatabase: Database {
             throw PostgresSession.wrap(error)
         }
     }
-}
-
-/// Whether a session appended events (`DatabaseSession.announceCommit()`).
-final class EventsAppended: Sendable {
-    let flag = Atomic(false)
 }
 
 /// Notifies `PostgresDatabase.commitChannel` for commits that appended events, at most once per

@@ -68,8 +68,11 @@ public final class SQLiteDatabase: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
-        let session = SQLiteSession(connection: writer)
-        defer { commits.signal() }
+        let appended = EventsAppended()
+        let session = SQLiteSession(connection: writer, appended: appended)
+        // Only commits that appended events wake the dispatcher: the others (live points, say) leave
+        // it nothing to read.
+        defer { if appended.flag.load(ordering: .relaxed) { commits.signal() } }
         return try await writeLock.withLock {
             try await session.query("BEGIN IMMEDIATE")
             do {
@@ -111,10 +114,12 @@ private final class ReaderCursor: Sendable {
 }
 
 struct SQLiteSession: DatabaseSession {
-    func announceCommit() {}
-
     let connection: SQLiteConnection
+    /// Set by appends; a reader's session has none (its connection is read-only).
+    var appended: EventsAppended?
     var dialect: SQLDialect { .sqlite }
+
+    func announceCommit() { appended?.flag.store(true, ordering: .relaxed) }
 
     /// Statements are cached by their text as written (before `numberedParameters`), unless long.
     @discardableResult
