@@ -12,8 +12,8 @@ public struct DispatcherConfiguration: Sendable {
     public var maxAttempts = 5
     /// Delay before the second attempt; doubles with each further attempt.
     public var initialBackoff = Duration.milliseconds(50)
-    /// How long to wait for a commit signal before looking at the log anyway (commits made by other
-    /// processes are only seen this way).
+    /// How long to wait for a commit signal before looking at the log anyway (a commit whose
+    /// announcement was lost, say by a process killed right after it, is only seen this way).
     public var pollInterval = Duration.seconds(1)
 
     public init() {}

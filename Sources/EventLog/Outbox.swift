@@ -134,12 +134,10 @@ public struct Outbox: Sendable {
             return result
         }
         let carrier = Carrier(session: session, envelopes: envelopes)
+        // Also when `write` fails after the carrying statement: outside a transaction, that one has committed.
+        defer { if carrier.carried { session.announceCommit() } }
         let result = try await write(carrier)
-        if carrier.carried {
-            session.announceCommit()
-        } else {
-            try await insert(envelopes, in: session)
-        }
+        if !carrier.carried { try await insert(envelopes, in: session) }
         return result
     }
 

@@ -118,8 +118,9 @@ public final class KafkaConsumer: Sendable {
 
     /// The messages in this member's partitions that it has not consumed yet, as Kafka's tools report
     /// a group's lag: each partition's high watermark (as the last fetch response gave it) less the
-    /// member's position, summed. A partition with no position yet (nothing fetched since it was
-    /// assigned) is left out; its first fetch follows at once when it holds anything.
+    /// member's position, summed. A partition with no position yet (nothing consumed from it since it
+    /// was assigned) is left out, so right after an assignment the figure can be short of the backlog
+    /// until the member has consumed from each partition.
     public func lag() async throws -> Int64 {
         let partitions = assignment
         return try await run { core in

@@ -1,7 +1,8 @@
 import Synchronization
 
-/// Tells waiters that a transaction committed in this process, so that event dispatch starts right
-/// after the commit instead of at the next poll.
+/// Tells waiters that a transaction that appended events committed (in this process, or, on
+/// PostgreSQL, in another one that notified), so that event dispatch starts right after the commit
+/// instead of at the next poll.
 ///
 /// A waiter passes the generation it last saw; a commit that happened since returns at once, so a
 /// signal sent while nobody waited is never lost.

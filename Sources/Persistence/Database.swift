@@ -32,9 +32,9 @@ public protocol DatabaseSession: Sendable {
     /// multi-row `INSERT … VALUES` statements on SQLite. Every row has one value per column.
     func bulkInsert(table: String, columns: [String], rows: [[SQLValue]]) async throws(DatabaseError)
 
-    /// Tells the database that this session's work appended events, for other processes to learn of
-    /// once it has committed: PostgreSQL then notifies `PostgresDatabase.commitChannel` (after the
-    /// commit, coalesced with other sessions' notifications); SQLite, used by one process, has no one to tell.
+    /// Tells the database that this session's work appended events: once it has committed, `commits`
+    /// is signalled, and PostgreSQL notifies `PostgresDatabase.commitChannel` for other processes
+    /// (coalesced with other sessions' notifications).
     func announceCommit()
 }
 
@@ -87,8 +87,8 @@ public protocol Database: Service {
 
 extension Database {
     /// Runs `body`, whose writes are one statement on PostgreSQL (atomic by itself): there on a pooled
-    /// connection without BEGIN and COMMIT, two round trips fewer, and without waking commit waiters
-    /// (use it for writes that append no events); on SQLite in a transaction on the writer.
+    /// connection without BEGIN and COMMIT, two round trips fewer; on SQLite in a transaction on the
+    /// writer. Events it appends are announced as a transaction's are.
     @discardableResult
     public func autocommit<T: Sendable>(_ body: @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
         dialect == .postgres ? try await read(body) : try await transaction(body)

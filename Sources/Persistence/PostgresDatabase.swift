@@ -117,25 +117,32 @@ public final class PostgresDatabase: Database {
     /// Holds a connection of its own listening on `commitChannel` and turns each notification into a
     /// commit signal; reconnects with backoff. Ends when the task is cancelled (closing the connection).
     ///
-    /// Notifications are handled on the connection's event loop as they are read. Through
-    /// PostgresNIO's notification sequence, each woke a task of its own, and at a few thousand events a
-    /// second that cost the writers about a tenth of their latency on a 2-core machine.
+    /// Notifications are handled on the connection's event loop as they are read: through
+    /// PostgresNIO's notification sequence each woke a task of its own.
     private func listenForCommits() async {
         var backoff = Duration.milliseconds(100)
         while !Task.isCancelled {
             do {
                 let connection = try await PostgresConnection.connect(
                     configuration: listenerConfiguration, id: 0, logger: logger)
+                // PostgresNIO sends a LISTEN for the handler and drops the handler if that fails,
+                // without a word; a LISTEN of our own reports the failure, and a connection answers in
+                // order, so once it is answered the handler's is in force too.
                 connection.addListener(channel: Self.commitChannel) { _, _ in self.commits.signal() }
-                try await withTaskCancellationHandler {
-                    // A connection answers in order: once this is answered, the LISTEN sent before it is
-                    // in force, and commits made while no one listened are picked up by this wake-up.
-                    _ = try await connection.query("SELECT 1", logger: logger)
-                    self.commits.signal()
-                    backoff = .milliseconds(100)
-                    try await connection.closeFuture.get()
-                } onCancel: {
-                    connection.close().whenComplete { _ in }
+                do {
+                    try await withTaskCancellationHandler {
+                        _ = try await connection.query(
+                            PostgresQuery(unsafeSQL: #"LISTEN "\#(Self.commitChannel)""#), logger: logger)
+                        // Commits made while no one listened are picked up by this first wake-up.
+                        self.commits.signal()
+                        backoff = .milliseconds(100)
+                        try await connection.closeFuture.get()
+                    } onCancel: {
+                        connection.close().whenComplete { _ in }
+                    }
+                } catch {
+                    try? await connection.close()
+                    throw error
                 }
             } catch {
                 if Task.isCancelled { return }
@@ -189,8 +196,8 @@ public final class PostgresDatabase: Database {
 
 /// Notifies `PostgresDatabase.commitChannel` for commits that appended events, at most once per
 /// `spacing`: the first commit after a quiet spell is announced at once; those during a send or the
-/// `spacing` after it are announced together by one more send when it has passed. No commit goes
-/// unannounced. Inside each appending transaction (a `pg_notify` of its own) the notification cost
+/// `spacing` after it are announced together by one more send when it has passed, so none is left
+/// out (a send that fails is logged, and other processes see those commits at their next poll). Inside each appending transaction (a `pg_notify` of its own) the notification cost
 /// every listening process a wake-up per event, and the writer about a tenth of its latency at a few
 /// thousand events a second on a 2-core machine.
 final class CommitAnnouncer: Sendable {

@@ -151,6 +151,7 @@ struct EventDeliveryProcessTests {
                 == Totals(activities: 20, distance: 20_000))
         // The relay has published everything: no backlog, no lag; the projection is caught up.
         let samples = try await metrics(on: second.port)
+        #expect(samples["stamina_outbox_head_position"] ?? 0 >= 20)
         #expect(samples["stamina_outbox_backlog_events"] == 0)
         #expect(samples["stamina_relay_lag_events"] == 0)
         #expect(samples["stamina_relay_published_total"] ?? 0 >= 5)

@@ -13,7 +13,7 @@ public enum PointPartitions {
     /// at one of its points, so covering the points' times covers their chunks.
     ///
     /// Partitions are never dropped, so the usual case, where they all exist, is answered by one
-    /// read; only a missing one costs the locked transaction (and the commit signal it sends).
+    /// read; only a missing one costs the locked transaction.
     public static func ensure(from start: Date, through end: Date, in database: any Database) async throws {
         guard database.dialect == .postgres else { return }
         let months = monthStarts(from: start, through: end)

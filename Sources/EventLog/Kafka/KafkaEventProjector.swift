@@ -65,8 +65,9 @@ public struct KafkaEventProjector: Service {
                 }
                 // Each member publishes the lag of its own partitions; summed over the group's processes,
                 // they are the group's.
-                Gauge(label: "stamina_consumer_lag_events", dimensions: [("consumer", consumer.name)]).record(
-                    try await member.lag())
+                if let lag = try? await member.lag() {
+                    Gauge(label: "stamina_consumer_lag_events", dimensions: [("consumer", consumer.name)]).record(lag)
+                }
                 backoff = .milliseconds(100)
             } catch {
                 if Task.isCancelled { return }

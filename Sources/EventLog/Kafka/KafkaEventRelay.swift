@@ -120,6 +120,7 @@ public struct KafkaEventRelay: Service {
                 try await Outbox.head(in: session)
             )
         }
+        Gauge(label: "stamina_outbox_head_position").record(head)
         Gauge(label: "stamina_outbox_backlog_events").record(head - position)
         guard let last = events.last else { return 0 }
         let messages = try events.map { event in
