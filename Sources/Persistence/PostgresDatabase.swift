@@ -117,38 +117,36 @@ public final class PostgresDatabase: Database {
     /// Holds a connection of its own listening on `commitChannel` and turns each notification into a
     /// commit signal; reconnects with backoff. Ends when the task is cancelled (closing the connection).
     ///
-    /// Notifications are handled on the connection's event loop as they are read: through
-    /// PostgresNIO's notification sequence each woke a task of its own.
+    /// Not through `PostgresConnection.addListener`, whose handler runs on the event loop without a
+    /// task per notification: PostgresNIO 1.33 traps when such a listener is released with its
+    /// connection (a precondition in `NotificationListener`'s deinit), which crashed a test run.
     private func listenForCommits() async {
         var backoff = Duration.milliseconds(100)
         while !Task.isCancelled {
             do {
                 let connection = try await PostgresConnection.connect(
                     configuration: listenerConfiguration, id: 0, logger: logger)
-                // PostgresNIO sends a LISTEN for the handler and drops the handler if that fails,
-                // without a word; a LISTEN of our own reports the failure, and a connection answers in
-                // order, so once it is answered the handler's is in force too.
-                connection.addListener(channel: Self.commitChannel) { _, _ in self.commits.signal() }
+                var failure: (any Error)?
                 do {
                     try await withTaskCancellationHandler {
-                        _ = try await connection.query(
-                            PostgresQuery(unsafeSQL: #"LISTEN "\#(Self.commitChannel)""#), logger: logger)
-                        // Commits made while no one listened are picked up by this first wake-up.
-                        self.commits.signal()
-                        backoff = .milliseconds(100)
-                        try await connection.closeFuture.get()
+                        try await connection.listen(on: Self.commitChannel) { notifications in
+                            // Commits made while no one listened are picked up by this first wake-up.
+                            self.commits.signal()
+                            for try await _ in notifications { self.commits.signal() }
+                        }
                     } onCancel: {
                         connection.close().whenComplete { _ in }
                     }
                 } catch {
-                    try? await connection.close()
-                    throw error
+                    failure = error
                 }
+                try? await connection.close()
+                if let failure { throw failure }
+                backoff = .milliseconds(100)
             } catch {
                 if Task.isCancelled { return }
                 logger.debug("commit listener lost its connection", metadata: ["error": "\(String(reflecting: error))"])
             }
-            if Task.isCancelled { return }
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, .seconds(5))
         }
