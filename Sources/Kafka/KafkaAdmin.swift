@@ -1,12 +1,14 @@
 import CRdKafka
 import Dispatch
 import Logging
+import Synchronization
 
 /// Creates topics if missing (admin API, rd_kafka_CreateTopics; TOPIC_ALREADY_EXISTS is success).
 public enum KafkaAdmin {
     /// Creates each of `names` with `partitions` partitions and `replicationFactor` replicas, unless it exists;
     /// `timeout` bounds how long the broker may take to answer (and to finish creating the topics).
     /// Uses a short-lived client; everything from its creation to its destruction runs on a private dispatch queue.
+    /// Throws `CancellationError` at once when the task is cancelled.
     public static func createTopics(
         _ names: [String],
         partitions: Int,
@@ -17,10 +19,15 @@ public enum KafkaAdmin {
     ) async throws {
         let milliseconds = timeout.milliseconds
         guard !names.isEmpty else { return }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            DispatchQueue(label: "stamina.kafka.admin").async {
-                continuation.resume(
-                    with: Result {
+        // Cancellation resumes the caller at once (a server shutting down does not wait out the
+        // timeout for unreachable brokers); the abandoned request ends on its own queue.
+        let waiting = Mutex<CheckedContinuation<Void, any Error>?>(nil)
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                waiting.withLock { $0 = continuation }
+                if Task.isCancelled { waiting.withLock { $0.take() }?.resume(throwing: CancellationError()) }
+                DispatchQueue(label: "stamina.kafka.admin").async {
+                    let result = Result {
                         let context = ClientContext(logger: logger)
                         let handle = try KafkaHandle.make(
                             RD_KAFKA_PRODUCER,
@@ -34,8 +41,11 @@ public enum KafkaAdmin {
                             handle.pointer, names, partitions: partitions, replicationFactor: replicationFactor,
                             timeoutMilliseconds: milliseconds)
                     }
-                )
+                    waiting.withLock { $0.take() }?.resume(with: result)
+                }
             }
+        } onCancel: {
+            waiting.withLock { $0.take() }?.resume(throwing: CancellationError())
         }
         logger.debug("Kafka topics ready", metadata: ["kafka.topics": "\(names.joined(separator: ","))"])
     }

@@ -35,6 +35,19 @@ struct MockEnvironment {
 
 @Suite("Kafka client against librdkafka's mock cluster")
 struct MockClusterTests {
+    @Test("Creating topics on brokers that cannot be reached gives way to cancellation instead of its timeout")
+    func createTopicsCancelled() async throws {
+        let creation = Task {
+            try await KafkaAdmin.createTopics(
+                [uniqueName("unreachable")], partitions: 1, replicationFactor: 1,
+                configuration: .forTests(bootstrapServers: "127.0.0.1:1"), timeout: .seconds(120), logger: testLogger)
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        creation.cancel()
+        // Without cancellation this would end with librdkafka's timeout error, two minutes later.
+        await #expect(throws: CancellationError.self) { try await creation.value }
+    }
+
     @Test("Round trip: every message once, per-key order kept, distinct (partition, offset)")
     func roundTrip() async throws {
         let mock = try MockEnvironment()

@@ -61,6 +61,8 @@ extension KafkaEventLogConfiguration {
             try await KafkaAdmin.createTopics(
                 names, partitions: partitions, replicationFactor: replicationFactor, configuration: kafka,
                 logger: logger)
+        } catch is CancellationError {
+            return  // shutting down
         } catch {
             logger.warning(
                 "could not create topics; relying on the broker to create them",
