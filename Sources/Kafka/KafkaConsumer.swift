@@ -95,9 +95,12 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    /// Synchronously commits, for each partition, offset = message.offset + 1 of the given messages (the highest per
-    /// partition). Throws on failure (e.g. not assigned any more after a rebalance: callers then rely on idempotence).
-    public func commit(_ messages: [KafkaMessage]) async throws {
+    /// Commits, for each partition, offset = message.offset + 1 of the given messages (the highest per
+    /// partition), and waits for the brokers' answer, at most `timeout`. Throws on failure (e.g. not assigned
+    /// any more after a rebalance: callers then rely on idempotence) and when no answer came in time: a
+    /// synchronous `rd_kafka_commit` waits for the group coordinator without end, so with every broker down it
+    /// held the consumer's queue, and `close()` behind it, until they came back.
+    public func commit(_ messages: [KafkaMessage], timeout: Duration = .seconds(10)) async throws {
         var offsets: [KafkaTopicPartition: Int64] = [:]
         for message in messages {
             let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
@@ -106,9 +109,21 @@ public final class KafkaConsumer: Sendable {
         guard !offsets.isEmpty else { return }
         try await run { [offsets] core in
             try withPartitionList(offsets.map { ($0.key.topic, $0.key.partition, $0.value) }) { list in
-                let err = rd_kafka_commit(core.handle.pointer, list, 0 /* synchronous */)
+                // The answer comes as an event on a queue of our own; a late one, after the timeout, is
+                // dropped with the queue.
+                let answers = rd_kafka_queue_new(core.handle.pointer)
+                defer { rd_kafka_queue_destroy(answers) }
+                let err = rd_kafka_commit_queue(core.handle.pointer, list, answers, nil, nil)
                 if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "commit failed") }
-                for element in elements(of: list) where element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                guard let answer = rd_kafka_queue_poll(answers, timeout.milliseconds) else {
+                    throw KafkaError(
+                        code: RD_KAFKA_RESP_ERR__TIMED_OUT.rawValue, message: "commit not answered within \(timeout)")
+                }
+                defer { rd_kafka_event_destroy(answer) }
+                let failure = rd_kafka_event_error(answer)
+                if failure != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(failure, "commit failed") }
+                for element in elements(of: rd_kafka_event_topic_partition_list(answer))
+                where element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                     throw KafkaError(
                         element.err, "commit failed for \(String(cString: element.topic))[\(element.partition)]")
                 }

@@ -48,6 +48,23 @@ struct MockClusterTests {
         await #expect(throws: CancellationError.self) { try await creation.value }
     }
 
+    @Test(
+        "A commit while every broker is down ends with an error after its timeout, and the consumer closes",
+        .timeLimit(.minutes(2)))
+    func commitWhileDown() async throws {
+        let mock = try MockEnvironment()
+        defer { mock.cluster.destroy() }
+        let producer = try KafkaProducer(configuration: mock.configuration, logger: testLogger)
+        _ = try await producer.send(keyedMessages(topic: mock.topic, count: 10))
+        await producer.shutdown()
+        let consumer = try mock.consumer(group: uniqueName("commit-down"))
+        let received = try await consume(consumer, count: 10)
+        for broker in Int32(1)...3 { try mock.cluster.setBrokerDown(broker) }
+        // A synchronous rd_kafka_commit waited here until the brokers came back, and close() behind it.
+        await #expect(throws: KafkaError.self) { try await consumer.commit(received, timeout: .seconds(2)) }
+        await consumer.close()
+    }
+
     @Test("Round trip: every message once, per-key order kept, distinct (partition, offset)")
     func roundTrip() async throws {
         let mock = try MockEnvironment()
