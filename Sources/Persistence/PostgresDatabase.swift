@@ -195,8 +195,9 @@ public final class PostgresDatabase: Database {
 /// Notifies `PostgresDatabase.commitChannel` for commits that appended events, at most once per
 /// `spacing`: the first commit after a quiet spell is announced at once; those during a send or the
 /// `spacing` after it are announced together by one more send when it has passed, so none is left
-/// out (a send that fails is logged, and other processes see those commits at their next poll). Inside each appending transaction (a `pg_notify` of its own) the notification cost
-/// every listening process a wake-up per event, and the writer about a tenth of its latency at a few
+/// out (a send that fails is logged, and other processes see those commits at their next poll).
+/// Inside each appending transaction (a `pg_notify` of its own) the notification cost every
+/// listening process a wake-up per event, and the writer about a tenth of its latency at a few
 /// thousand events a second on a 2-core machine.
 final class CommitAnnouncer: Sendable {
     private struct State {

@@ -318,12 +318,11 @@ enum LiveBenchClock {
 
     /// Sleeps until `deadline` (monotonic); returns early only when cancelled.
     static func sleep(until deadline: Int64) async {
-        let delay = deadline - monotonic()
-        if delay > 0 { try? await Task.sleep(for: .nanoseconds(delay)) }
+        await sleep(until: { deadline })
     }
 
     /// Sleeps until `deadline()`, which may depend on the steady phase's start: while that is
-    /// unknown (far ahead), it looks again every second.
+    /// unknown (far ahead), it looks again every second. Returns early only when cancelled.
     static func sleep(until deadline: () -> Int64) async {
         while !Task.isCancelled {
             let target = deadline()

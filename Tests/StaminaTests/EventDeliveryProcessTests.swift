@@ -163,8 +163,7 @@ struct EventDeliveryProcessTests {
     /// Runs `stamina ARGUMENTS` to its end and returns its exit status and standard output.
     func command(_ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("stamina")
+        process.executableURL = LiveServerTests.ServerProcess.binary
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()

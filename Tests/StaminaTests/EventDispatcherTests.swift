@@ -157,15 +157,25 @@ struct EventDispatcherTests {
 
     struct RolledBack: Error {}
 
-    @Test("on PostgreSQL a commit that appended events notifies the other processes, a rollback does not")
-    func notifiedAfterCommit() async throws {
+    /// Runs `body` with two pools on one fresh PostgreSQL database, as two processes would hold
+    /// them, once the observer's commit listener has started. The observer writes nothing: its
+    /// commit signal moves only for notifications (and once when its listener starts).
+    func withWriterAndObserver(_ body: (_ writer: any Database, _ observer: any Database) async throws -> Void)
+        async throws
+    {
         let (configuration, cleanup) = try await TestDatabase.configuration(.postgres)
         let writer = try await configuration.open(logger: TestDatabase.logger)
         let observer = try await configuration.open(logger: TestDatabase.logger)
         try await withRunning([writer, observer]) {
-            // The observer writes nothing: its commit signal moves only for notifications (and once
-            // when its listener starts).
             try await Self.eventually { observer.commits.generation >= 1 }
+            try await body(writer, observer)
+        }
+        await cleanup()
+    }
+
+    @Test("on PostgreSQL a commit that appended events notifies the other processes, a rollback does not")
+    func notifiedAfterCommit() async throws {
+        try await withWriterAndObserver { writer, observer in
             let before = observer.commits.generation
             await #expect(throws: RolledBack.self) {
                 try await writer.transaction { session in
@@ -186,16 +196,11 @@ struct EventDispatcherTests {
             try await Self.eventually { observer.commits.generation > afterTransaction }
             #expect(observer.commits.generation > afterTransaction)
         }
-        await cleanup()
     }
 
     @Test("on PostgreSQL the commit listener reconnects after its connection is lost, and is woken again")
     func listenerReconnects() async throws {
-        let (configuration, cleanup) = try await TestDatabase.configuration(.postgres)
-        let writer = try await configuration.open(logger: TestDatabase.logger)
-        let observer = try await configuration.open(logger: TestDatabase.logger)
-        try await withRunning([writer, observer]) {
-            try await Self.eventually { observer.commits.generation >= 1 }
+        try await withWriterAndObserver { writer, observer in
             // Every other connection to the test database goes, the observer's listener with them.
             _ = try await writer.autocommit { session in
                 try await session.query(
@@ -213,6 +218,5 @@ struct EventDispatcherTests {
             try await Self.eventually { observer.commits.generation > reconnected }
             #expect(observer.commits.generation > reconnected)
         }
-        await cleanup()
     }
 }

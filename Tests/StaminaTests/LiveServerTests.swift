@@ -16,10 +16,12 @@ struct LiveServerTests {
         var port = 0
         var log = ""
 
+        /// The `stamina` executable built beside the test bundle.
+        static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("stamina")
+
         init(environment: [String: String]) throws {
-            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                .appendingPathComponent("stamina")
-            process.executableURL = binary
+            process.executableURL = Self.binary
             process.arguments = ["serve", "--port", "0"]
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             process.standardError = errors
